@@ -1,0 +1,250 @@
+"""The tracker's schema, one sqlite-utils migration per step.
+
+A step that has landed is never edited: change the schema by adding the next step.
+"""
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("tracker")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Boards, inspections, plans, people, progress updates, users and the audit log."""
+    db.executescript(
+        """
+        CREATE TABLE boards (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE CHECK (length(trim(name)) BETWEEN 1 AND 200),
+            council TEXT NOT NULL DEFAULT '' CHECK (length(council) <= 200),
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+
+        CREATE TABLE services (
+            id INTEGER PRIMARY KEY,
+            board_id INTEGER NOT NULL REFERENCES boards(id),
+            name TEXT NOT NULL CHECK (length(trim(name)) BETWEEN 1 AND 200),
+            UNIQUE (board_id, name)
+        );
+
+        -- Rating scales and standards are data: frameworks change between years.
+        CREATE TABLE rating_scales (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE
+        );
+
+        CREATE TABLE rating_levels (
+            id INTEGER PRIMARY KEY,
+            scale_id INTEGER NOT NULL REFERENCES rating_scales(id),
+            label TEXT NOT NULL,
+            score INTEGER,            -- NULL where the scale is not scored
+            position INTEGER NOT NULL,
+            UNIQUE (scale_id, label)
+        );
+
+        CREATE TABLE frameworks (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            inspectorate TEXT NOT NULL,
+            scale_id INTEGER NOT NULL REFERENCES rating_scales(id)
+        );
+
+        CREATE TABLE standards (
+            id INTEGER PRIMARY KEY,
+            framework_id INTEGER NOT NULL REFERENCES frameworks(id),
+            code TEXT NOT NULL,                 -- "1.1"
+            domain TEXT NOT NULL,               -- "Organisational delivery"
+            name TEXT NOT NULL,                 -- "Governance and leadership"
+            counts_towards_score INTEGER NOT NULL DEFAULT 1 CHECK (counts_towards_score IN (0, 1)),
+            position INTEGER NOT NULL,
+            UNIQUE (framework_id, code)
+        );
+
+        CREATE TABLE inspections (
+            id INTEGER PRIMARY KEY,
+            service_id INTEGER NOT NULL REFERENCES services(id),
+            framework_id INTEGER REFERENCES frameworks(id),
+            inspectorate TEXT NOT NULL,
+            title TEXT NOT NULL CHECK (length(trim(title)) >= 1),
+            -- ISO 8601 dates, to the month where the report gives only a month ("2022-05").
+            fieldwork_started TEXT,
+            fieldwork_ended TEXT,
+            published TEXT,
+            overall_rating TEXT,
+            score INTEGER,
+            max_score INTEGER,
+            foreword TEXT NOT NULL DEFAULT '',
+            foreword_signatory TEXT NOT NULL DEFAULT '',
+            foreword_signatory_role TEXT NOT NULL DEFAULT '',
+            source_name TEXT NOT NULL DEFAULT '',
+            source_text TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+
+        CREATE TABLE ratings (
+            id INTEGER PRIMARY KEY,
+            inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+            standard_id INTEGER NOT NULL REFERENCES standards(id),
+            rating TEXT NOT NULL,               -- the word as written in the report
+            UNIQUE (inspection_id, standard_id)
+        );
+
+        CREATE TABLE findings (
+            id INTEGER PRIMARY KEY,
+            inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+            section TEXT NOT NULL,              -- a standard code or a section name
+            kind TEXT NOT NULL CHECK (kind IN ('strength', 'improvement')),
+            text TEXT NOT NULL CHECK (length(trim(text)) >= 1),
+            position INTEGER                    -- character offset in the source text
+        );
+
+        CREATE TABLE plans (
+            id INTEGER PRIMARY KEY,
+            board_id INTEGER NOT NULL REFERENCES boards(id),
+            inspection_id INTEGER REFERENCES inspections(id),
+            title TEXT NOT NULL CHECK (length(trim(title)) BETWEEN 1 AND 300),
+            period TEXT NOT NULL DEFAULT '',    -- as the board writes it: "2022-2023"
+            current_quarter TEXT,               -- "2022/23 Q3"
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+
+        CREATE TABLE recommendations (
+            id INTEGER PRIMARY KEY,
+            plan_id INTEGER NOT NULL REFERENCES plans(id),
+            number INTEGER,
+            text TEXT NOT NULL CHECK (length(trim(text)) BETWEEN 1 AND 5000),
+            addressee TEXT,                     -- NULL for the board's own recommendations
+            origin TEXT NOT NULL CHECK (origin IN ('inspectorate', 'local')),
+            position INTEGER NOT NULL,
+            source_position INTEGER             -- character offset in the inspection's source text
+        );
+        CREATE INDEX recommendations_by_plan ON recommendations (plan_id, position);
+
+        -- A key line of enquiry links a recommendation to a finding (one finding can serve
+        -- several recommendations) or stands as free text; text holds the plan's wording.
+        CREATE TABLE key_lines (
+            id INTEGER PRIMARY KEY,
+            recommendation_id INTEGER NOT NULL REFERENCES recommendations(id),
+            finding_id INTEGER REFERENCES findings(id),
+            text TEXT NOT NULL CHECK (length(trim(text)) BETWEEN 1 AND 5000),
+            position INTEGER NOT NULL
+        );
+        CREATE INDEX key_lines_by_recommendation ON key_lines (recommendation_id, position);
+        CREATE INDEX key_lines_by_finding ON key_lines (finding_id);
+
+        CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            board_id INTEGER NOT NULL REFERENCES boards(id),
+            name TEXT NOT NULL CHECK (length(trim(name)) BETWEEN 1 AND 200),
+            job_title TEXT NOT NULL DEFAULT '' CHECK (length(job_title) <= 200),
+            organisation TEXT NOT NULL DEFAULT '' CHECK (length(organisation) <= 200),
+            email TEXT CHECK (email IS NULL OR length(email) <= 254)
+        );
+        CREATE INDEX people_by_board ON people (board_id, name);
+
+        -- No champion of a kind is shown as "TBC"; there is no placeholder row.
+        CREATE TABLE champions (
+            id INTEGER PRIMARY KEY,
+            recommendation_id INTEGER NOT NULL REFERENCES recommendations(id),
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            kind TEXT NOT NULL CHECK (kind IN ('board', 'service')),
+            position INTEGER NOT NULL,
+            UNIQUE (recommendation_id, person_id, kind)
+        );
+        CREATE INDEX champions_by_person ON champions (person_id);
+
+        CREATE TABLE quarters (
+            id INTEGER PRIMARY KEY,
+            plan_id INTEGER NOT NULL REFERENCES plans(id),
+            label TEXT NOT NULL,                -- "2022/23 Q3"
+            starts_on TEXT NOT NULL,
+            ends_on TEXT NOT NULL,
+            update_deadline TEXT,
+            board_meeting_on TEXT,
+            locked_at TEXT,
+            locked_by INTEGER REFERENCES users(id),
+            UNIQUE (plan_id, label)
+        );
+
+        -- Append-only: a change to an update is a new revision row.
+        CREATE TABLE progress_updates (
+            id INTEGER PRIMARY KEY,
+            recommendation_id INTEGER NOT NULL REFERENCES recommendations(id),
+            quarter_id INTEGER NOT NULL REFERENCES quarters(id),
+            revision INTEGER NOT NULL CHECK (revision >= 1),
+            status TEXT,                        -- a key of the board's BRAG key: "red", "green"
+            state TEXT NOT NULL CHECK (state IN ('draft', 'submitted', 'approved', 'returned')),
+            narrative TEXT NOT NULL DEFAULT '' CHECK (length(narrative) <= 20000),
+            impact TEXT NOT NULL DEFAULT '' CHECK (length(impact) <= 20000),
+            next_steps TEXT NOT NULL DEFAULT '' CHECK (length(next_steps) <= 20000),
+            corrective_action TEXT NOT NULL DEFAULT '' CHECK (length(corrective_action) <= 20000),
+            review_note TEXT NOT NULL DEFAULT '' CHECK (length(review_note) <= 5000),
+            is_sample INTEGER NOT NULL DEFAULT 0 CHECK (is_sample IN (0, 1)),
+            author_id INTEGER REFERENCES users(id),
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            UNIQUE (recommendation_id, quarter_id, revision)
+        );
+        CREATE TRIGGER progress_updates_are_append_only_update
+        BEFORE UPDATE ON progress_updates
+        BEGIN SELECT RAISE(ABORT, 'progress updates are append-only'); END;
+        CREATE TRIGGER progress_updates_are_append_only_delete
+        BEFORE DELETE ON progress_updates
+        BEGIN SELECT RAISE(ABORT, 'progress updates are append-only'); END;
+
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(email) BETWEEN 3 AND 254),
+            name TEXT NOT NULL DEFAULT '',
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+
+        CREATE TABLE memberships (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            board_id INTEGER NOT NULL REFERENCES boards(id),
+            role TEXT NOT NULL CHECK (role IN ('administrator', 'champion', 'scrutiny')),
+            person_id INTEGER REFERENCES people(id),   -- who the user is in the board's directory
+            UNIQUE (user_id, board_id)
+        );
+
+        -- A signed-in session; the cookie holds only its random token, so signing out
+        -- revokes it on the server and an old cookie cannot be replayed.
+        CREATE TABLE sessions (
+            token TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            ended_at TEXT
+        );
+        CREATE INDEX sessions_by_user ON sessions (user_id);
+
+        CREATE TABLE sign_in_attempts (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL COLLATE NOCASE,
+            remote_addr TEXT NOT NULL DEFAULT '',
+            succeeded INTEGER NOT NULL CHECK (succeeded IN (0, 1)),
+            attempted_at TEXT NOT NULL
+        );
+        CREATE INDEX sign_in_attempts_by_email ON sign_in_attempts (email, attempted_at);
+
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            user_id INTEGER REFERENCES users(id),
+            board_id INTEGER REFERENCES boards(id),
+            action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete')),
+            table_name TEXT NOT NULL,
+            row_id INTEGER,
+            before TEXT,                        -- JSON of the row before, NULL for an insert
+            after TEXT                          -- JSON of the row after, NULL for a delete
+        );
+        CREATE INDEX audit_log_by_board ON audit_log (board_id, at);
+        CREATE TRIGGER audit_log_is_append_only_update
+        BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_is_append_only_delete
+        BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        """
+    )

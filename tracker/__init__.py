@@ -1,0 +1,77 @@
+"""The improvement-plan tracker: a youth justice partnership board's inspection improvement plan."""
+
+from pathlib import Path
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader
+from werkzeug.routing import IntegerConverter
+
+from tracker import config, db, errors, permissions
+from tracker.auth import accounts
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+class IdConverter(IntegerConverter):
+    """A database id in a URL: a positive integer that fits SQLite's INTEGER."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**63 - 1)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, database, security, blueprints, templates, errors, commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+    )
+    config.load_config(app, test_config)
+    db.init_app(app)
+    _init_security(app)
+    _register_blueprints(app)
+    _init_templates(app)
+    errors.init_app(app)
+    return app
+
+
+def _init_security(app: Flask) -> None:
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(lambda token: accounts.user_for_session(db.get_db(), token))
+    app.before_request(permissions.enforce)
+    app.url_map.converters["id"] = IdConverter
+
+
+def _register_blueprints(app: Flask) -> None:
+    from tracker.auth import bp as auth
+    from tracker.demo import bp as demo
+    from tracker.inspections import bp as inspections
+    from tracker.people import bp as people
+    from tracker.plans import bp as plans
+
+    for blueprint in (auth, plans, inspections, people, demo):
+        app.register_blueprint(blueprint)
+    permissions.public(app.view_functions["static"])
+
+
+def _init_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(app.template_folder),
+            PackageLoader("govuk_frontend_jinja"),
+            PackageLoader("govuk_frontend_wtf"),
+        ]
+    )
+    WTFormsHelpers(app)
+    from tracker import template_helpers
+
+    template_helpers.init_app(app)

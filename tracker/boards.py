@@ -1,0 +1,16 @@
+"""Boards (youth justice partnerships) and the services they oversee."""
+
+from sqlite_utils import Database
+
+
+def find_board(db: Database, reference: str) -> dict | None:
+    """The board with this id or exact name."""
+    reference = reference.strip()
+    if reference.isdigit():
+        return get_board(db, int(reference))
+    return next(db.query("SELECT * FROM boards WHERE name = ?", [reference]), None)
+
+
+def get_board(db: Database, board_id: int) -> dict | None:
+    """The board with this id."""
+    return next(db.query("SELECT * FROM boards WHERE id = ?", [board_id]), None)

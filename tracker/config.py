@@ -1,0 +1,65 @@
+"""Settings: defaults, then the instance folder's config.py, then TRACKER_* variables."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+# Each setting an operator may change, with its environment variable. The README lists them all.
+ENVIRONMENT = {
+    "DATABASE": "TRACKER_DATABASE",
+    "SECRET_KEY": "TRACKER_SECRET_KEY",
+    "SESSION_COOKIE_SECURE": "TRACKER_SECURE_COOKIES",
+    "SESSION_HOURS": "TRACKER_SESSION_HOURS",
+    "SIGN_IN_MAX_FAILURES": "TRACKER_SIGN_IN_MAX_FAILURES",
+    "SIGN_IN_LOCKOUT_MINUTES": "TRACKER_SIGN_IN_LOCKOUT_MINUTES",
+}
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def load_config(app: Flask, overrides: dict | None = None) -> None:
+    """Fill app.config from defaults, instance config, the environment and `overrides`."""
+    instance = Path(app.instance_path)
+    app.config.from_mapping(
+        DATABASE=str(instance / "tracker.db"),
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="tracker_session",
+        SESSION_HOURS=8,
+        SIGN_IN_MAX_FAILURES=5,
+        SIGN_IN_LOCKOUT_MINUTES=15,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session does
+    )
+    app.config.from_pyfile(instance / "config.py", silent=True)
+    for key, variable in ENVIRONMENT.items():
+        if variable in os.environ:
+            app.config[key] = _typed_like(app.config.get(key), os.environ[variable])
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(instance)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(app.config["SESSION_HOURS"]))
+
+
+def _typed_like(default: object, value: str) -> object:
+    """Read an environment string as the type of the setting's default."""
+    if isinstance(default, bool):
+        return value.strip().lower() in TRUE_WORDS
+    if isinstance(default, int):
+        return int(value)
+    return value
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """A random key kept in the instance folder, made on first start, never in the repository."""
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

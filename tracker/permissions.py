@@ -1,0 +1,109 @@
+"""Who may use each route.
+
+Every view declares a permission with one of the decorators below; `enforce` runs before
+each request and refuses any view that declared none, so a forgotten declaration fails
+closed. Board-scoped permissions name the roles allowed and how to find the board from
+the URL; someone with no role on that board is told the page does not exist, so guessing
+ids reveals nothing about other boards.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+from sqlite_utils import Database
+
+from tracker.db import get_db
+
+ROLES = ("administrator", "champion", "scrutiny")
+ROLE_NAMES = {
+    "administrator": "Administrator (head of service)",
+    "champion": "Champion",
+    "scrutiny": "Scrutiny panel (read only)",
+}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+BoardFinder = Callable[..., int | None]
+
+
+@dataclass(frozen=True)
+class Permission:
+    """Who may use a view: anyone, anyone signed in, or the given roles on a board."""
+
+    description: str
+    needs_sign_in: bool = True
+    roles: frozenset[str] = frozenset()
+    board_of: BoardFinder | None = None
+
+
+def _declare(permission: Permission) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        view.permission = permission
+        return view
+
+    return decorator
+
+
+public = _declare(Permission("anyone", needs_sign_in=False))
+signed_in = _declare(Permission("anyone signed in"))
+
+
+def board_role(*roles: str, board_of: BoardFinder) -> Callable:
+    """Allow these roles on the board that `board_of(db, **view_args)` finds."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles: {sorted(unknown)}")
+    return _declare(
+        Permission(f"{', '.join(roles)} on the board", roles=frozenset(roles), board_of=board_of)
+    )
+
+
+def board_member(board_of: BoardFinder) -> Callable:
+    """Allow anyone with a role on the board, read only for the scrutiny panel."""
+    return board_role(*ROLES, board_of=board_of)
+
+
+def permission_of(endpoint: str | None) -> Permission | None:
+    """The permission the view behind `endpoint` declared, or None."""
+    view = current_app.view_functions.get(endpoint or "")
+    return getattr(view, "permission", None)
+
+
+def enforce():
+    """Refuse the request unless the current user meets the view's declared permission."""
+    if request.routing_exception is not None or request.endpoint is None:
+        return None  # routing answers 404 or 405 itself
+    permission = permission_of(request.endpoint)
+    if permission is None:
+        abort(403)
+    if not permission.needs_sign_in:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    if permission.board_of is None:
+        return None
+    db = get_db()
+    board_id = permission.board_of(db, **(request.view_args or {}))
+    role = role_on_board(db, current_user.id, board_id) if board_id is not None else None
+    if role is None:
+        abort(404)
+    if role not in permission.roles:
+        abort(403)
+    if role == "scrutiny" and request.method not in SAFE_METHODS:
+        abort(403)
+    g.board_id, g.role = board_id, role
+    return None
+
+
+def sees_unapproved(role: str) -> bool:
+    """Whether the role may see drafts and updates not yet approved (the scrutiny panel may not)."""
+    return role in ("administrator", "champion")
+
+
+def role_on_board(db: Database, user_id: int, board_id: int) -> str | None:
+    """The user's role on the board, or None when they have none."""
+    row = db.execute(
+        "SELECT role FROM memberships WHERE user_id = ? AND board_id = ?", [user_id, board_id]
+    ).fetchone()
+    return row[0] if row else None

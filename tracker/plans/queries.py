@@ -1,0 +1,223 @@
+"""Reading plans, their recommendations, key lines of enquiry, champions and updates."""
+
+from collections import defaultdict
+
+from sqlite_utils import Database
+
+from tracker.rag import status_for
+
+CHAMPION_KINDS = ("board", "service")
+
+
+def board_of_plan(db: Database, plan_id: int) -> int | None:
+    """The id of the board that owns the plan."""
+    return _scalar(db, "SELECT board_id FROM plans WHERE id = ?", plan_id)
+
+
+def board_of_recommendation(db: Database, recommendation_id: int) -> int | None:
+    """The id of the board whose plan holds the recommendation."""
+    return _scalar(
+        db,
+        "SELECT plans.board_id FROM recommendations"
+        " JOIN plans ON plans.id = recommendations.plan_id WHERE recommendations.id = ?",
+        recommendation_id,
+    )
+
+
+def first_plan_id(db: Database) -> int | None:
+    """The plan made first, for commands run without a plan id."""
+    return _scalar(db, "SELECT min(id) FROM plans")
+
+
+def plans_for_user(db: Database, user_id: int) -> list[dict]:
+    """The plans on every board the user belongs to, with the user's role on each."""
+    return list(
+        db.query(
+            """
+            SELECT plans.id, plans.title, plans.period, plans.current_quarter,
+                   boards.name AS board, memberships.role
+            FROM plans
+            JOIN boards ON boards.id = plans.board_id
+            JOIN memberships ON memberships.board_id = plans.board_id AND memberships.user_id = ?
+            ORDER BY boards.name, plans.id
+            """,
+            [user_id],
+        )
+    )
+
+
+def get_plan(db: Database, plan_id: int) -> dict | None:
+    """The plan with its board, service and inspection."""
+    return next(
+        db.query(
+            """
+            SELECT plans.*, boards.name AS board, boards.council, services.name AS service
+            FROM plans
+            JOIN boards ON boards.id = plans.board_id
+            LEFT JOIN inspections ON inspections.id = plans.inspection_id
+            LEFT JOIN services ON services.id = inspections.service_id
+            WHERE plans.id = ?
+            """,
+            [plan_id],
+        ),
+        None,
+    )
+
+
+def recommendations_of(db: Database, plan_id: int, *, approved_only: bool) -> list[dict]:
+    """The plan's recommendations in order, each with its key lines of enquiry, champions of
+    each kind and its updates (the latest revision in each quarter; approved ones only when
+    `approved_only`)."""
+    recommendations = list(
+        db.query("SELECT * FROM recommendations WHERE plan_id = ? ORDER BY position", [plan_id])
+    )
+    ids = [recommendation["id"] for recommendation in recommendations]
+    key_lines = _group(_key_lines(db, ids))
+    champions = _group(_champions(db, ids))
+    updates = _group(_latest_updates(db, ids, approved_only=approved_only))
+    for recommendation in recommendations:
+        recommendation_id = recommendation["id"]
+        recommendation["key_lines"] = key_lines[recommendation_id]
+        for kind in CHAMPION_KINDS:
+            recommendation[f"{kind}_champions"] = [
+                champion for champion in champions[recommendation_id] if champion["kind"] == kind
+            ]
+        recommendation["updates"] = updates[recommendation_id]
+        recommendation["latest_update"] = (updates[recommendation_id] or [None])[-1]
+    return recommendations
+
+
+def get_recommendation(db: Database, recommendation_id: int, *, approved_only: bool) -> dict:
+    """One recommendation as `recommendations_of` gives it, plus every revision of its updates
+    (approved ones only when `approved_only`), newest first."""
+    plan_id = _scalar(db, "SELECT plan_id FROM recommendations WHERE id = ?", recommendation_id)
+    recommendation = next(
+        r
+        for r in recommendations_of(db, plan_id, approved_only=approved_only)
+        if r["id"] == recommendation_id
+    )
+    recommendation["revisions"] = _revisions(db, recommendation_id, approved_only=approved_only)
+    return recommendation
+
+
+def plan_as_data(db: Database, plan_id: int, *, approved_only: bool) -> dict:
+    """The plan in the published shape of `show-plan --json` and the plan's JSON URL."""
+    plan = get_plan(db, plan_id)
+    return {
+        "plan": {
+            "id": plan["id"],
+            "title": plan["title"],
+            "board": plan["board"],
+            "service": plan["service"],
+            "current_quarter": plan["current_quarter"],
+        },
+        "recommendations": [
+            {
+                "number": recommendation["number"],
+                "text": recommendation["text"],
+                "addressee": recommendation["addressee"],
+                "origin": recommendation["origin"],
+                "key_lines_of_enquiry": [line["text"] for line in recommendation["key_lines"]],
+                "board_champions": [c["name"] for c in recommendation["board_champions"]],
+                "service_champions": [c["name"] for c in recommendation["service_champions"]],
+                "updates": [
+                    {
+                        "quarter": update["quarter"],
+                        "status": update["status_label"],
+                        "state": update["state"],
+                        "narrative": update["narrative"],
+                        "sample": bool(update["is_sample"]),
+                    }
+                    for update in recommendation["updates"]
+                ],
+            }
+            for recommendation in recommendations_of(db, plan_id, approved_only=approved_only)
+        ],
+    }
+
+
+def _key_lines(db: Database, recommendation_ids: list[int]) -> list[dict]:
+    return _rows_for(
+        db,
+        """
+        SELECT key_lines.recommendation_id, key_lines.id, key_lines.text, key_lines.finding_id,
+               findings.section AS finding_section, findings.text AS finding_text
+        FROM key_lines LEFT JOIN findings ON findings.id = key_lines.finding_id
+        WHERE key_lines.recommendation_id IN ({ids})
+        ORDER BY key_lines.recommendation_id, key_lines.position
+        """,
+        recommendation_ids,
+    )
+
+
+def _champions(db: Database, recommendation_ids: list[int]) -> list[dict]:
+    return _rows_for(
+        db,
+        """
+        SELECT champions.recommendation_id, champions.kind, people.id AS person_id, people.name,
+               people.job_title, people.organisation
+        FROM champions JOIN people ON people.id = champions.person_id
+        WHERE champions.recommendation_id IN ({ids})
+        ORDER BY champions.recommendation_id, champions.kind, champions.position
+        """,
+        recommendation_ids,
+    )
+
+
+def _latest_updates(db: Database, recommendation_ids: list[int], *, approved_only: bool):
+    visible = "AND state = 'approved'" if approved_only else ""
+    rows = _rows_for(
+        db,
+        f"""
+        SELECT updates.*, quarters.label AS quarter
+        FROM progress_updates AS updates JOIN quarters ON quarters.id = updates.quarter_id
+        WHERE updates.recommendation_id IN ({{ids}})
+          AND updates.revision = (
+              SELECT max(revision) FROM progress_updates
+              WHERE recommendation_id = updates.recommendation_id
+                AND quarter_id = updates.quarter_id {visible})
+        ORDER BY updates.recommendation_id, quarters.starts_on
+        """,  # noqa: S608 - `visible` is one of two constant strings
+        recommendation_ids,
+    )
+    return [_with_status(row) for row in rows]
+
+
+def _revisions(db: Database, recommendation_id: int, *, approved_only: bool) -> list[dict]:
+    visible = "AND updates.state = 'approved'" if approved_only else ""
+    rows = db.query(
+        f"""
+        SELECT updates.*, quarters.label AS quarter, users.name AS author
+        FROM progress_updates AS updates
+        JOIN quarters ON quarters.id = updates.quarter_id
+        LEFT JOIN users ON users.id = updates.author_id
+        WHERE updates.recommendation_id = ? {visible}
+        ORDER BY quarters.starts_on DESC, updates.revision DESC
+        """,  # noqa: S608 - `visible` is one of two constant strings
+        [recommendation_id],
+    )
+    return [_with_status(row) for row in rows]
+
+
+def _with_status(update: dict) -> dict:
+    status = status_for(update["status"])
+    update["status_label"] = status.label if status else None
+    update["status_meaning"] = status.meaning if status else None
+    return update
+
+
+def _rows_for(db: Database, sql: str, recommendation_ids: list[int]) -> list[dict]:
+    placeholders = ", ".join("?" for _ in recommendation_ids) or "NULL"
+    return list(db.query(sql.format(ids=placeholders), recommendation_ids))
+
+
+def _group(rows: list[dict]) -> defaultdict[int, list[dict]]:
+    grouped: defaultdict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        grouped[row["recommendation_id"]].append(row)
+    return grouped
+
+
+def _scalar(db: Database, sql: str, *parameters):
+    row = db.execute(sql, list(parameters)).fetchone()
+    return row[0] if row else None

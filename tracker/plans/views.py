@@ -1,0 +1,99 @@
+"""Pages for plans and recommendations."""
+
+from flask import flash, g, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+
+from tracker.audit import Actor
+from tracker.concurrency import StaleChange
+from tracker.db import get_db
+from tracker.people.queries import people_of_board
+from tracker.permissions import board_member, board_role, sees_unapproved, signed_in
+from tracker.plans import bp, queries
+from tracker.plans.champions import champions_fingerprint, set_champions
+from tracker.plans.forms import ChampionsForm
+
+
+@bp.route("/")
+@signed_in
+def index():
+    """The plans on the user's boards."""
+    return render_template(
+        "plans/index.html", plans=queries.plans_for_user(get_db(), current_user.id)
+    )
+
+
+@bp.route("/plans/<id:plan_id>")
+@board_member(board_of=queries.board_of_plan)
+def show(plan_id: int):
+    """The plan as a table, in the columns the board publishes."""
+    db = get_db()
+    return render_template(
+        "plans/show.html",
+        plan=queries.get_plan(db, plan_id),
+        recommendations=queries.recommendations_of(
+            db, plan_id, approved_only=not sees_unapproved(g.role)
+        ),
+    )
+
+
+@bp.route("/plans/<id:plan_id>.json")
+@board_member(board_of=queries.board_of_plan)
+def data(plan_id: int):
+    """The plan as data, in the same shape as `flask show-plan --json`."""
+    return jsonify(
+        queries.plan_as_data(get_db(), plan_id, approved_only=not sees_unapproved(g.role))
+    )
+
+
+@bp.route("/recommendations/<id:recommendation_id>")
+@board_member(board_of=queries.board_of_recommendation)
+def recommendation(recommendation_id: int):
+    """One recommendation: its key lines of enquiry, champions and the history of its updates."""
+    db = get_db()
+    found = queries.get_recommendation(
+        db, recommendation_id, approved_only=not sees_unapproved(g.role)
+    )
+    return render_template(
+        "plans/recommendation.html",
+        recommendation=found,
+        plan=queries.get_plan(db, found["plan_id"]),
+    )
+
+
+@bp.route("/recommendations/<id:recommendation_id>/champions", methods=["GET", "POST"])
+@board_role("administrator", board_of=queries.board_of_recommendation)
+def champions(recommendation_id: int):
+    """Choose the recommendation's board and service champions."""
+    db = get_db()
+    found = queries.get_recommendation(db, recommendation_id, approved_only=True)
+    form = ChampionsForm()
+    form.offer(people_of_board(db, g.board_id))
+    if form.validate_on_submit():
+        chosen = {"board": form.board_champions.data, "service": form.service_champions.data}
+        try:
+            set_champions(
+                db,
+                recommendation_id,
+                chosen,
+                form.fingerprint.data or "",
+                Actor(current_user.id, g.board_id),
+            )
+        except StaleChange:
+            flash(
+                "Someone else changed these champions while you were editing. "
+                "Here they are as they are now: check them and save again.",
+                "error",
+            )
+            return redirect(url_for("plans.champions", recommendation_id=recommendation_id))
+        flash(f"Champions saved for recommendation {found['number']}.")
+        return redirect(url_for("plans.recommendation", recommendation_id=recommendation_id))
+    if not form.is_submitted():
+        form.board_champions.data = [c["person_id"] for c in found["board_champions"]]
+        form.service_champions.data = [c["person_id"] for c in found["service_champions"]]
+        form.fingerprint.data = champions_fingerprint(db, recommendation_id)
+    return render_template(
+        "plans/champions.html",
+        form=form,
+        recommendation=found,
+        plan=queries.get_plan(db, found["plan_id"]),
+    ), 400 if form.errors else 200

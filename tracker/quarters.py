@@ -1,0 +1,59 @@
+"""UK financial-year reporting quarters: "2023/24 Q2" is July to September 2023."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_LABEL = re.compile(r"^\s*(\d{4})\s*/\s*(\d{2})\s*Q([1-4])\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    """A financial-year quarter: `year` is the year the financial year starts (April)."""
+
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, label: str) -> "Quarter":
+        """Read a label such as "2023/24 Q2"; raises ValueError for anything else."""
+        match = _LABEL.match(label)
+        if not match:
+            raise ValueError(f"{label!r} is not a quarter like 2023/24 Q2")
+        year, next_year, number = int(match[1]), int(match[2]), int(match[3])
+        if (year + 1) % 100 != next_year:
+            raise ValueError(f"{label!r}: {next_year:02d} does not follow {year}")
+        return cls(year, number)
+
+    @classmethod
+    def containing(cls, day: date) -> "Quarter":
+        """The quarter that `day` falls in."""
+        months_into_year = (day.month - 4) % 12
+        year = day.year if day.month >= 4 else day.year - 1
+        return cls(year, months_into_year // 3 + 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}/{(self.year + 1) % 100:02d} Q{self.number}"
+
+    @property
+    def starts_on(self) -> date:
+        month = 4 + 3 * (self.number - 1)
+        return date(self.year + (month > 12), (month - 1) % 12 + 1, 1)
+
+    @property
+    def ends_on(self) -> date:
+        return self.next().starts_on - timedelta(days=1)
+
+    def next(self) -> "Quarter":
+        return (
+            Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+        )
+
+    def previous(self) -> "Quarter":
+        return (
+            Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+        )
+
+    def __str__(self) -> str:
+        return self.label
