@@ -18,7 +18,7 @@ from tracker.db import get_db
 
 ROLES = ("administrator", "champion", "scrutiny")
 ROLE_NAMES = {
-    "administrator": "Administrator (head of service)",
+    "administrator": "Administrator",
     "champion": "Champion",
     "scrutiny": "Scrutiny panel (read only)",
 }

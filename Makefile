@@ -1,0 +1,58 @@
+# The tracker's commands. `make run` and `make test` work on a fresh clone.
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+FLASK := $(BIN)/flask --app run
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# What the browser tests and PDF checks need from Debian.
+SYSTEM_PACKAGES := chromium poppler-utils fonts-liberation2
+
+.PHONY: install install-test system-packages run test lint format bench frontend
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --editable .
+	touch $@
+
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet --editable '.[test]'
+	touch $@
+
+# Installs Chromium and poppler-utils through apt when one is missing and we are root.
+system-packages:
+	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	else \
+		echo "Install these Debian packages first: $(SYSTEM_PACKAGES)"; exit 1; \
+	fi
+
+run: install
+	$(FLASK) load-demo-if-empty
+	@echo "Serving on http://$(HOST):$(PORT)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install-test system-packages
+	$(BIN)/pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check tracker migrations tests bench tools run.py
+
+format: install-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format tracker migrations tests bench tools run.py
+
+bench: install
+	$(BIN)/python bench/plan_data.py
+
+# Rebuilds static/css from static/scss (needs npm); the built CSS is committed.
+frontend: install
+	$(BIN)/pip install --quiet --editable '.[frontend]'
+	$(BIN)/python tools/build_frontend.py

@@ -1,0 +1,181 @@
+"""The schema the migrations build, and the rules the database itself enforces."""
+
+import sqlite3
+
+import pytest
+
+from migrations import migrations
+from tracker.db import open_database
+
+EXPECTED_COLUMNS = {
+    "boards": {"id", "name", "council", "created_at"},
+    "services": {"id", "board_id", "name"},
+    "rating_scales": {"id", "name"},
+    "rating_levels": {"id", "scale_id", "label", "score", "position"},
+    "frameworks": {"id", "name", "inspectorate", "scale_id"},
+    "standards": {
+        "id",
+        "framework_id",
+        "code",
+        "domain",
+        "name",
+        "counts_towards_score",
+        "position",
+    },
+    "inspections": {
+        "id",
+        "service_id",
+        "framework_id",
+        "inspectorate",
+        "title",
+        "fieldwork_started",
+        "fieldwork_ended",
+        "published",
+        "overall_rating",
+        "score",
+        "max_score",
+        "foreword",
+        "foreword_signatory",
+        "foreword_signatory_role",
+        "source_name",
+        "source_text",
+        "created_at",
+    },
+    "ratings": {"id", "inspection_id", "standard_id", "rating"},
+    "findings": {"id", "inspection_id", "section", "kind", "text", "position"},
+    "plans": {
+        "id",
+        "board_id",
+        "inspection_id",
+        "title",
+        "period",
+        "current_quarter",
+        "created_at",
+    },
+    "recommendations": {
+        "id",
+        "plan_id",
+        "number",
+        "text",
+        "addressee",
+        "origin",
+        "position",
+        "source_position",
+    },
+    "key_lines": {"id", "recommendation_id", "finding_id", "text", "position"},
+    "people": {"id", "board_id", "name", "job_title", "organisation", "email"},
+    "champions": {"id", "recommendation_id", "person_id", "kind", "position"},
+    "quarters": {
+        "id",
+        "plan_id",
+        "label",
+        "starts_on",
+        "ends_on",
+        "update_deadline",
+        "board_meeting_on",
+        "locked_at",
+        "locked_by",
+    },
+    "progress_updates": {
+        "id",
+        "recommendation_id",
+        "quarter_id",
+        "revision",
+        "status",
+        "state",
+        "narrative",
+        "impact",
+        "next_steps",
+        "corrective_action",
+        "review_note",
+        "is_sample",
+        "author_id",
+        "created_at",
+    },
+    "users": {"id", "email", "name", "password_hash", "created_at"},
+    "memberships": {"id", "user_id", "board_id", "role", "person_id"},
+    "sessions": {"token", "user_id", "created_at", "expires_at", "ended_at"},
+    "sign_in_attempts": {"id", "email", "remote_addr", "succeeded", "attempted_at"},
+    "audit_log": {
+        "id",
+        "at",
+        "user_id",
+        "board_id",
+        "action",
+        "table_name",
+        "row_id",
+        "before",
+        "after",
+    },
+}
+
+
+@pytest.fixture
+def empty_db(tmp_path):
+    connection = open_database(tmp_path / "new.db")
+    yield connection
+    connection.close()
+
+
+def test_a_new_database_gets_every_table_with_its_columns(empty_db):
+    tables = set(empty_db.table_names()) - {"_sqlite_migrations"}
+    assert tables == set(EXPECTED_COLUMNS)
+    for table, columns in EXPECTED_COLUMNS.items():
+        assert set(empty_db[table].columns_dict) == columns, table
+
+
+def test_every_migration_is_recorded_and_none_is_pending(empty_db):
+    applied = [migration.name for migration in migrations.applied(empty_db)]
+    assert applied[0] == "m001_initial"
+    assert migrations.pending(empty_db) == []
+
+
+def test_opening_again_applies_nothing_twice_and_keeps_the_data(tmp_path):
+    path = tmp_path / "again.db"
+    first = open_database(path)
+    first["boards"].insert({"name": "A board"})
+    first.close()
+    second = open_database(path)
+    assert second["boards"].count == 1
+    names = [migration.name for migration in migrations.applied(second)]
+    assert len(names) == len(set(names))
+    assert migrations.pending(second) == []
+    second.close()
+
+
+def test_the_database_runs_in_wal_mode_with_foreign_keys(empty_db):
+    assert empty_db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert empty_db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_progress_updates_and_the_audit_log_cannot_be_changed_or_deleted(db):
+    for table in ("progress_updates", "audit_log"):
+        assert db[table].count > 0
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute(f"UPDATE {table} SET id = id")  # noqa: S608
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute(f"DELETE FROM {table}")  # noqa: S608
+
+
+@pytest.mark.parametrize(
+    ("table", "row"),
+    [
+        ("recommendations", {"plan_id": 1, "text": "x", "origin": "council", "position": 1}),
+        ("recommendations", {"plan_id": 1, "text": "  ", "origin": "local", "position": 1}),
+        ("findings", {"inspection_id": 1, "section": "1.1", "kind": "weakness", "text": "x"}),
+        ("champions", {"recommendation_id": 1, "person_id": 1, "kind": "deputy", "position": 1}),
+        ("memberships", {"user_id": 1, "board_id": 1, "role": "owner"}),
+        ("recommendations", {"plan_id": 999, "text": "x", "origin": "local", "position": 1}),
+    ],
+)
+def test_the_database_refuses_values_outside_the_model(db, table, row):
+    with pytest.raises(sqlite3.IntegrityError):
+        db[table].insert(row)
+
+
+def test_one_finding_can_serve_two_recommendations(db):
+    shared = db.execute(
+        "SELECT finding_id, count(DISTINCT recommendation_id) FROM key_lines"
+        " WHERE finding_id IS NOT NULL GROUP BY finding_id HAVING count(*) > 1"
+    ).fetchall()
+    assert shared, "the demo links one finding to two recommendations (6 and 9)"
