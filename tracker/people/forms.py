@@ -3,21 +3,25 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import EmailField, HiddenField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from tracker.forms import strip_whitespace
 
 
 class PersonForm(FlaskForm):
     name = StringField(
         "Name",
         widget=GovTextInput(),
+        filters=[strip_whitespace],
         validators=[
-            InputRequired(message="Enter the person's name"),
+            DataRequired(message="Enter the person's name"),
             Length(max=200, message="Name must be 200 characters or fewer"),
         ],
     )
     job_title = StringField(
         "Job title",
         widget=GovTextInput(),
+        filters=[strip_whitespace],
         validators=[
             Optional(),
             Length(max=200, message="Job title must be 200 characters or fewer"),
@@ -26,6 +30,7 @@ class PersonForm(FlaskForm):
     organisation = StringField(
         "Organisation",
         widget=GovTextInput(),
+        filters=[strip_whitespace],
         validators=[
             Optional(),
             Length(max=200, message="Organisation must be 200 characters or fewer"),
@@ -34,6 +39,7 @@ class PersonForm(FlaskForm):
     email = EmailField(
         "Email address (optional)",
         widget=GovTextInput(),
+        filters=[strip_whitespace],
         validators=[
             Optional(),
             Length(max=254, message="Email address must be 254 characters or fewer"),

@@ -1,0 +1,153 @@
+"""Every route declares who may use it, and the declaration is enforced."""
+
+import re
+
+import pytest
+
+from tests.conftest import csrf_token
+from tracker.audit import SYSTEM
+from tracker.auth import accounts
+from tracker.permissions import Permission, permission_of
+
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+# The demo's ids, one for each kind of URL variable.
+DEMO_IDS = {"plan_id": 1, "recommendation_id": 4, "inspection_id": 1, "board_id": 1, "person_id": 1}
+
+
+def demo_url(rule) -> str:
+    """The rule's URL with the demo's ids filled in."""
+    return rule.rule and re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(DEMO_IDS[m[1]]), rule.rule)
+
+
+def test_every_route_declares_a_permission(app):
+    with app.test_request_context():
+        missing = [
+            rule.endpoint
+            for rule in app.url_map.iter_rules()
+            if not isinstance(permission_of(rule.endpoint), Permission)
+        ]
+    assert missing == []
+
+
+def test_a_route_without_a_declared_permission_is_refused(app, signed_in):
+    @app.route("/undeclared")
+    def undeclared():
+        return "should never be seen"
+
+    response = signed_in("administrator").get("/undeclared")
+    assert response.status_code == 403
+    assert "should never be seen" not in response.get_data(as_text=True)
+
+
+def state_changing_routes(app):
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.methods & STATE_CHANGING
+        and rule.endpoint != "auth.sign_in"
+        and rule.endpoint != "auth.sign_out"
+    ]
+
+
+def test_there_are_state_changing_routes_to_check(app):
+    assert len(state_changing_routes(app)) >= 3
+
+
+def test_a_scrutiny_member_gets_403_on_every_state_changing_request(app, signed_in, count_rows):
+    client = signed_in("scrutiny")
+    token = csrf_token(client, "/plans/1")
+    for rule in state_changing_routes(app):
+        before = count_rows()
+        response = client.post(demo_url(rule), data={"csrf_token": token, "name": "Changed"})
+        assert response.status_code == 403, rule.rule
+        assert count_rows() == before, rule.rule
+
+
+def test_a_champion_cannot_use_the_administrators_forms(app, signed_in, count_rows):
+    client = signed_in("champion")
+    token = csrf_token(client, "/plans/1")
+    for rule in state_changing_routes(app):
+        before = count_rows()
+        assert client.get(demo_url(rule)).status_code == 403, rule.rule
+        response = client.post(demo_url(rule), data={"csrf_token": token, "name": "Changed"})
+        assert response.status_code == 403, rule.rule
+        assert count_rows() == before
+
+
+def test_signed_out_visitors_are_sent_to_sign_in_from_every_page(app, client):
+    protected = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint not in ("static", "auth.sign_in")
+    ]
+    assert protected
+    for rule in protected:
+        response = client.get(demo_url(rule))
+        assert response.status_code == 302, rule.rule
+        assert response.headers["Location"].startswith("/sign-in?next="), rule.rule
+
+
+@pytest.fixture
+def other_board(db):
+    """A second board with its own plan, person and administrator."""
+    board_id = db["boards"].insert({"name": "Another Partnership Board"}).last_pk
+    service_id = db["services"].insert({"board_id": board_id, "name": "Another YJS"}).last_pk
+    inspection_id = (
+        db["inspections"]
+        .insert({"service_id": service_id, "inspectorate": "HMIP", "title": "Another inspection"})
+        .last_pk
+    )
+    plan_id = (
+        db["plans"]
+        .insert({"board_id": board_id, "inspection_id": inspection_id, "title": "Another plan"})
+        .last_pk
+    )
+    recommendation_id = (
+        db["recommendations"]
+        .insert(
+            {
+                "plan_id": plan_id,
+                "number": 1,
+                "text": "Secret recommendation",
+                "origin": "local",
+                "position": 1,
+            }
+        )
+        .last_pk
+    )
+    person_id = db["people"].insert({"board_id": board_id, "name": "Someone Else"}).last_pk
+    accounts.create_user(
+        db,
+        email="admin@another.example.org",
+        password="another-password-1",
+        name="Other admin",
+        board_id=board_id,
+        role="administrator",
+        actor=SYSTEM,
+    )
+    return {
+        "plan_id": plan_id,
+        "recommendation_id": recommendation_id,
+        "board_id": board_id,
+        "inspection_id": inspection_id,
+        "person_id": person_id,
+    }
+
+
+@pytest.mark.parametrize("role", ["administrator", "champion", "scrutiny"])
+def test_guessing_another_boards_ids_reveals_and_changes_nothing(
+    app, signed_in, other_board, count_rows, role
+):
+    client = signed_in(role)
+    token = csrf_token(client, "/plans/1")
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "auth.sign_in", "auth.sign_out", "plans.index"):
+            continue
+        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(other_board[m[1]]), rule.rule)
+        before = count_rows()
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Secret recommendation" not in response.get_data(as_text=True)
+        if rule.methods & STATE_CHANGING:
+            assert client.post(url, data={"csrf_token": token, "name": "x"}).status_code == 404
+            assert count_rows() == before, url
