@@ -38,30 +38,69 @@ def read_rows(db) -> None:
 def add_large_plan(db, board_id: int) -> int:
     """A plan of 60 recommendations, each with 3 key lines, 2 champions of each kind and an
     approved update in each of 8 quarters."""
-    plan_id = db["plans"].insert({"board_id": board_id, "title": "Large plan",
-                                  "current_quarter": "2024/25 Q4"}).last_pk
+    plan_id = (
+        db["plans"]
+        .insert({"board_id": board_id, "title": "Large plan", "current_quarter": "2024/25 Q4"})
+        .last_pk
+    )
     quarter, quarter_ids = Quarter.parse("2023/24 Q1"), []
     for _ in range(8):
-        quarter_ids.append(db["quarters"].insert({
-            "plan_id": plan_id, "label": quarter.label, "starts_on": str(quarter.starts_on),
-            "ends_on": str(quarter.ends_on)}).last_pk)
+        quarter_ids.append(
+            db["quarters"]
+            .insert(
+                {
+                    "plan_id": plan_id,
+                    "label": quarter.label,
+                    "starts_on": str(quarter.starts_on),
+                    "ends_on": str(quarter.ends_on),
+                }
+            )
+            .last_pk
+        )
         quarter = quarter.next()
-    people = [db["people"].insert({"board_id": board_id, "name": f"Person {n}"}).last_pk
-              for n in range(20)]
+    people = [
+        db["people"].insert({"board_id": board_id, "name": f"Person {n}"}).last_pk
+        for n in range(20)
+    ]
     for number in range(1, 61):
-        recommendation_id = db["recommendations"].insert({
-            "plan_id": plan_id, "number": number, "text": f"Recommendation {number} " * 8,
-            "origin": "inspectorate", "position": number}).last_pk
-        db["key_lines"].insert_all({"recommendation_id": recommendation_id, "position": p,
-                                    "text": f"Key line {p} " * 12} for p in range(3))
+        recommendation_id = (
+            db["recommendations"]
+            .insert(
+                {
+                    "plan_id": plan_id,
+                    "number": number,
+                    "text": f"Recommendation {number} " * 8,
+                    "origin": "inspectorate",
+                    "position": number,
+                }
+            )
+            .last_pk
+        )
+        db["key_lines"].insert_all(
+            {"recommendation_id": recommendation_id, "position": p, "text": f"Key line {p} " * 12}
+            for p in range(3)
+        )
         db["champions"].insert_all(
-            {"recommendation_id": recommendation_id, "person_id": people[(number + p) % 20],
-             "kind": kind, "position": p}
-            for p in range(2) for kind in ("board", "service"))
+            {
+                "recommendation_id": recommendation_id,
+                "person_id": people[(number + p) % 20],
+                "kind": kind,
+                "position": p,
+            }
+            for p in range(2)
+            for kind in ("board", "service")
+        )
         db["progress_updates"].insert_all(
-            {"recommendation_id": recommendation_id, "quarter_id": quarter_id, "revision": 1,
-             "status": "green", "state": "approved", "narrative": "Progress made. " * 20}
-            for quarter_id in quarter_ids)
+            {
+                "recommendation_id": recommendation_id,
+                "quarter_id": quarter_id,
+                "revision": 1,
+                "status": "green",
+                "state": "approved",
+                "narrative": "Progress made. " * 20,
+            }
+            for quarter_id in quarter_ids
+        )
     return plan_id
 
 
@@ -72,10 +111,11 @@ def main() -> None:
         large_plan = add_large_plan(db, board_id=1)
         baseline = best_of(lambda: read_rows(db))
         print(f"baseline (plain SELECT of every row): {baseline * 1000:.2f} ms")
-        for name, plan_id in (("demo plan", demo_plan), ("60 recommendations x 8 quarters",
-                                                         large_plan)):
-            taken = best_of(lambda plan_id=plan_id: plan_as_data(db, plan_id,
-                                                                 approved_only=False))
+        for name, plan_id in (
+            ("demo plan", demo_plan),
+            ("60 recommendations x 8 quarters", large_plan),
+        ):
+            taken = best_of(lambda plan_id=plan_id: plan_as_data(db, plan_id, approved_only=False))
             print(f"{name}: {taken * 1000:.2f} ms, {taken / baseline:.1f}x the baseline")
         db.close()
 

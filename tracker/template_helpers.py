@@ -5,6 +5,8 @@ from datetime import date
 from flask import Flask, g
 from flask_login import current_user
 
+from tracker.auth.accounts import memberships
+from tracker.db import get_db
 from tracker.permissions import ROLE_NAMES
 from tracker.rag import DEFAULT_KEY
 
@@ -29,10 +31,16 @@ def month_or_day(iso: str | None) -> str:
 
 
 def _page_values() -> dict:
+    board_id, role = g.get("board_id"), g.get("role")
+    if board_id is None and current_user.is_authenticated:
+        # Off a board's pages, someone on a single board still sees it in the header.
+        boards = memberships(get_db(), current_user.id)
+        if len(boards) == 1:
+            board_id, role = boards[0]["board_id"], boards[0]["role"]
     return {
         "service_name": SERVICE_NAME,
-        "role": g.get("role"),
-        "board_id": g.get("board_id"),
+        "role": role,
+        "board_id": board_id,
         "role_names": ROLE_NAMES,
         "status_key": DEFAULT_KEY,
         "user": current_user,

@@ -24,7 +24,7 @@ DEMO_ACCOUNTS = (
     # email, name, role, person in the plan
     ("head.of.service@demo.example.org", "Paul Caswell", "administrator", "Paul Caswell"),
     ("board.champion@demo.example.org", "Spencer Hunt", "champion", "Spencer Hunt"),
-    ("scrutiny.member@demo.example.org", "Scrutiny panel member", "scrutiny", None),
+    ("scrutiny.member@demo.example.org", "Alex Morgan", "scrutiny", None),
 )
 
 
@@ -288,7 +288,9 @@ def load_demo_if_empty_command():
     if database_is_empty(db):
         load_demo(db)
         click.echo("Loaded the demo plan into the empty database.")
-    print_demo_sign_ins()
+    demo_email = DEMO_ACCOUNTS[0][0]
+    if db.execute("SELECT 1 FROM users WHERE email = ?", [demo_email]).fetchone():
+        print_demo_sign_ins()
 
 
 def print_demo_sign_ins() -> None:

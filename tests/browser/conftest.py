@@ -1,0 +1,183 @@
+"""Fixtures for the browser tests: the demo served over real HTTP, and Debian's Chromium.
+
+One Chromium serves the whole session; each test module gets its own demo database and
+server; each test gets a fresh browser context, so no cookies carry over between tests.
+CSRF protection stays on: every form goes through the app exactly as it would in use.
+"""
+
+import os
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tracker import create_app
+from tracker.db import open_database
+from tracker.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EMAIL_OF_ROLE = {role: email for email, _name, role, _person in DEMO_ACCOUNTS}
+SCREENSHOTS_VARIABLE = "TRACKER_SCREENSHOTS"
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Serves requests without logging each one, so a failing test's output stays readable."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, started once for the whole session."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("the browser tests need Debian's chromium package (make test installs it)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def demo_database(tmp_path_factory) -> Path:
+    """A fresh SQLite file holding the demo plan, one for each test module."""
+    path = tmp_path_factory.mktemp("browser") / "tracker.db"
+    db = open_database(path)
+    load_demo(db)
+    db.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def base_url(demo_database) -> Iterator[str]:
+    """The app on the module's demo database, served from a thread; yields its address."""
+    app = create_app({"DATABASE": str(demo_database), "SECRET_KEY": "test", "TESTING": False})
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="tracker-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def new_context(browser, base_url) -> Iterator[Callable[..., BrowserContext]]:
+    """Open fresh browser contexts on the app (keyword arguments go to Playwright); all are
+    closed when the test ends."""
+    contexts: list[BrowserContext] = []
+
+    def open_context(**options) -> BrowserContext:
+        context = browser.new_context(base_url=base_url, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context) -> Page:
+    """A page in a fresh browser context that has not signed in."""
+    return new_context().new_page()
+
+
+def sign_in_through_the_form(page: Page, role: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in as the demo account with `role` by filling in the sign-in page."""
+    page.goto("/sign-in")
+    page.locator("#email").fill(EMAIL_OF_ROLE[role])
+    page.locator("#password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def sign_in() -> Callable[[Page, str], None]:
+    """Sign a page in as the demo account with the given role, through the real form, and
+    check it arrived at "Your plans"."""
+
+    def sign_in_as(page: Page, role: str) -> None:
+        sign_in_through_the_form(page, role)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your plans")
+
+    return sign_in_as
+
+
+@pytest.fixture(scope="module")
+def signed_in_states(browser, base_url, tmp_path_factory) -> Callable[[str], Path]:
+    """The cookies of a session signed in as each role, made once per module on first use, so
+    tests that only look at pages need not sign in again. Never sign these sessions out."""
+    folder = tmp_path_factory.mktemp("signed-in")
+    states: dict[str, Path] = {}
+
+    def state_of(role: str) -> Path:
+        if role not in states:
+            context = browser.new_context(base_url=base_url)
+            try:
+                page = context.new_page()
+                sign_in_through_the_form(page, role)
+                expect(page.get_by_role("heading", level=1)).to_have_text("Your plans")
+                path = folder / f"{role}.json"
+                context.storage_state(path=path)
+                states[role] = path
+            finally:
+                context.close()
+        return states[role]
+
+    return state_of
+
+
+@pytest.fixture
+def page_as(new_context, signed_in_states) -> Callable[[str | None], Page]:
+    """A page in a fresh context, signed in as the demo account with the given role, or not
+    signed in at all for None."""
+
+    def open_page(role: str | None) -> Page:
+        if role is None:
+            return new_context().new_page()
+        return new_context(storage_state=signed_in_states(role)).new_page()
+
+    return open_page
+
+
+@pytest.fixture(scope="session")
+def screenshot_folder() -> Path | None:
+    """Where to save screenshots: the folder named by TRACKER_SCREENSHOTS, or None to save
+    nothing."""
+    folder = os.environ.get(SCREENSHOTS_VARIABLE)
+    if not folder:
+        return None
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def screenshot(screenshot_folder) -> Callable[[Page, str], Path | None]:
+    """Save a full-page PNG of a page under a name, when TRACKER_SCREENSHOTS is set."""
+
+    def save(page: Page, name: str) -> Path | None:
+        if screenshot_folder is None:
+            return None
+        path = screenshot_folder / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return save
