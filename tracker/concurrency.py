@@ -9,6 +9,14 @@ class StaleChange(Exception):
     """The data changed after the user loaded the form they are submitting."""
 
 
+def stale_change_message(what: str) -> str:
+    """What to tell someone whose change was refused because `what` changed meanwhile."""
+    return (
+        f"Someone else changed {what} while you were editing. "
+        "Here they are as they are now: check them and save again."
+    )
+
+
 def fingerprint(data: object) -> str:
     """A short digest of `data` (anything JSON can hold)."""
     encoded = json.dumps(data, sort_keys=True, default=str).encode()

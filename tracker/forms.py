@@ -1,6 +1,44 @@
-"""What every form shares."""
+"""What every form shares: text fields that trim spaces, and GOV.UK-style messages."""
+
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
+from wtforms import EmailField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 
 def strip_whitespace(value):
     """Treat text that is only spaces as empty, and drop spaces around the rest."""
     return value.strip() if isinstance(value, str) else value
+
+
+def text_field(label: str, max_length: int, required: str | None = None) -> StringField:
+    """A one-line text field: required with the message `required`, or optional."""
+    presence = DataRequired(message=required) if required else Optional()
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[presence, _no_longer_than(label, max_length)],
+    )
+
+
+def email_field(label: str, required: str | None = None) -> EmailField:
+    """An email address field: required with the message `required`, or optional."""
+    presence = DataRequired(message=required) if required else Optional()
+    return EmailField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[
+            presence,
+            _no_longer_than("Email address", 254),
+            Email(
+                message="Enter an email address in the correct format, like name@example.org",
+                check_deliverability=False,
+            ),
+        ],
+    )
+
+
+def _no_longer_than(label: str, max_length: int) -> Length:
+    name = label.removesuffix(" (optional)")
+    return Length(max=max_length, message=f"{name} must be {max_length} characters or fewer")

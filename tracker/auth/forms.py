@@ -1,27 +1,16 @@
 """The sign-in form."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Email, InputRequired, Length
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
+from wtforms import PasswordField, SubmitField
+from wtforms.validators import InputRequired, Length
 
-from tracker.forms import strip_whitespace
+from tracker.forms import email_field
 
 
 class SignInForm(FlaskForm):
-    email = EmailField(
-        "Email address",
-        widget=GovTextInput(),
-        filters=[strip_whitespace],
-        validators=[
-            DataRequired(message="Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(
-                message="Enter an email address in the correct format, like name@example.org",
-                check_deliverability=False,
-            ),
-        ],
-    )
+    email = email_field("Email address", required="Enter your email address")
+    # Passwords are taken exactly as typed: spaces can be part of one.
     password = PasswordField(
         "Password",
         widget=GovPasswordInput(),

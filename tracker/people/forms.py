@@ -1,53 +1,16 @@
 """Adding and correcting people in the board's directory."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from wtforms import EmailField, HiddenField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import HiddenField, SubmitField
 
-from tracker.forms import strip_whitespace
+from tracker.forms import email_field, text_field
 
 
 class PersonForm(FlaskForm):
-    name = StringField(
-        "Name",
-        widget=GovTextInput(),
-        filters=[strip_whitespace],
-        validators=[
-            DataRequired(message="Enter the person's name"),
-            Length(max=200, message="Name must be 200 characters or fewer"),
-        ],
-    )
-    job_title = StringField(
-        "Job title",
-        widget=GovTextInput(),
-        filters=[strip_whitespace],
-        validators=[
-            Optional(),
-            Length(max=200, message="Job title must be 200 characters or fewer"),
-        ],
-    )
-    organisation = StringField(
-        "Organisation",
-        widget=GovTextInput(),
-        filters=[strip_whitespace],
-        validators=[
-            Optional(),
-            Length(max=200, message="Organisation must be 200 characters or fewer"),
-        ],
-    )
-    email = EmailField(
-        "Email address (optional)",
-        widget=GovTextInput(),
-        filters=[strip_whitespace],
-        validators=[
-            Optional(),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(
-                message="Enter an email address in the correct format, like name@example.org",
-                check_deliverability=False,
-            ),
-        ],
-    )
+    name = text_field("Name", 200, required="Enter the person's name")
+    job_title = text_field("Job title", 200)
+    organisation = text_field("Organisation", 200)
+    email = email_field("Email address (optional)")
     fingerprint = HiddenField()
     submit = SubmitField("Save", widget=GovSubmitInput())

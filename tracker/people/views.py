@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from tracker.audit import Actor
 from tracker.boards import get_board
-from tracker.concurrency import StaleChange, fingerprint
+from tracker.concurrency import StaleChange, fingerprint, stale_change_message
 from tracker.db import get_db
 from tracker.people import bp, queries
 from tracker.people.forms import PersonForm
@@ -60,11 +60,7 @@ def edit(person_id: int):
                 Actor(current_user.id, g.board_id),
             )
         except StaleChange:
-            flash(
-                "Someone else changed this person's details while you were editing. "
-                "Here they are as they are now: check them and save again.",
-                "error",
-            )
+            flash(stale_change_message("this person's details"), "error")
             return redirect(url_for("people.edit", person_id=person_id))
         flash(f"{form.name.data.strip()} saved.")
         return redirect(url_for("people.index", board_id=g.board_id))

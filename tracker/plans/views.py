@@ -4,7 +4,7 @@ from flask import flash, g, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from tracker.audit import Actor
-from tracker.concurrency import StaleChange
+from tracker.concurrency import StaleChange, stale_change_message
 from tracker.db import get_db
 from tracker.people.queries import people_of_board
 from tracker.permissions import board_member, board_role, sees_unapproved, signed_in
@@ -79,11 +79,7 @@ def champions(recommendation_id: int):
                 Actor(current_user.id, g.board_id),
             )
         except StaleChange:
-            flash(
-                "Someone else changed these champions while you were editing. "
-                "Here they are as they are now: check them and save again.",
-                "error",
-            )
+            flash(stale_change_message("these champions"), "error")
             return redirect(url_for("plans.champions", recommendation_id=recommendation_id))
         flash(f"Champions saved for recommendation {found['number']}.")
         return redirect(url_for("plans.recommendation", recommendation_id=recommendation_id))
