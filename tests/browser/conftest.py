@@ -17,8 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tracker import create_app
-from tracker.db import open_database
-from tracker.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+from tracker.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -55,12 +54,10 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def demo_database(tmp_path_factory) -> Path:
-    """A fresh SQLite file holding the demo plan, one for each test module."""
+def demo_database(tmp_path_factory, demo_database_template) -> Path:
+    """A fresh copy of the demo database, one for each test module."""
     path = tmp_path_factory.mktemp("browser") / "tracker.db"
-    db = open_database(path)
-    load_demo(db)
-    db.close()
+    shutil.copy(demo_database_template, path)
     return path
 
 
