@@ -268,3 +268,16 @@ def test_editing_a_person_is_audited_and_refused_if_someone_changed_them_meanwhi
     response = client.post(path, data={**fresh, "job_title": "Something else"})
     assert "Someone else changed" in client.get(response.headers["Location"]).text
     assert db["people"].get(gemma)["job_title"] == "Head of Probation Delivery"
+
+
+def test_saving_champions_unchanged_keeps_the_published_order_and_logs_nothing(signed_in, db):
+    client = signed_in("administrator")
+    printed = ["Karen Linton", "Steve Ryder", "Rebecca Taylor"]
+    before = db["audit_log"].count
+    response = change_champions(
+        client, 3, [person_id(db, n) for n in sorted(printed)], [person_id(db, "Jo Lawson")]
+    )
+    assert response.status_code == 302
+    plan = json.loads(client.get("/plans/1.json").text)
+    assert plan["recommendations"][2]["board_champions"] == printed
+    assert db["audit_log"].count == before

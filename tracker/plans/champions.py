@@ -30,31 +30,39 @@ def set_champions(
 ) -> None:
     """Make `chosen` ({"board": [person ids], "service": [...]}) the recommendation's champions.
 
-    Raises StaleChange, changing nothing, if the champions are no longer those the user saw.
+    Champions who stay keep their order (it is the order the plan prints them in); new ones
+    follow. Raises StaleChange, changing nothing, if the champions are no longer those the user
+    saw.
     """
     with write_transaction(db):
         check_unchanged(_current(db, recommendation_id), seen_fingerprint)
-        current = db.query(
-            "SELECT id, kind, person_id FROM champions WHERE recommendation_id = ?",
-            [recommendation_id],
-        )
-        for row in list(current):
-            if row["person_id"] not in chosen.get(row["kind"], []):
-                audit.delete(db, "champions", row["id"], actor)
         for kind, person_ids in chosen.items():
-            for position, person_id in enumerate(person_ids, start=1):
-                existing = db.execute(
-                    "SELECT id FROM champions WHERE recommendation_id = ? AND person_id = ?"
-                    " AND kind = ?",
-                    [recommendation_id, person_id, kind],
-                ).fetchone()
-                row = {
-                    "recommendation_id": recommendation_id,
-                    "person_id": person_id,
-                    "kind": kind,
-                    "position": position,
-                }
-                if existing:
-                    audit.update(db, "champions", existing[0], {"position": position}, actor)
-                else:
-                    audit.insert(db, "champions", row, actor)
+            current = list(
+                db.query(
+                    "SELECT id, person_id FROM champions WHERE recommendation_id = ? AND kind = ?"
+                    " ORDER BY position",
+                    [recommendation_id, kind],
+                )
+            )
+            staying = [row for row in current if row["person_id"] in person_ids]
+            for row in current:
+                if row not in staying:
+                    audit.delete(db, "champions", row["id"], actor)
+            for position, row in enumerate(staying, start=1):
+                audit.update(db, "champions", row["id"], {"position": position}, actor)
+            kept = {row["person_id"] for row in staying}
+            joining = [
+                person_id for person_id in dict.fromkeys(person_ids) if person_id not in kept
+            ]
+            for position, person_id in enumerate(joining, start=len(staying) + 1):
+                audit.insert(
+                    db,
+                    "champions",
+                    {
+                        "recommendation_id": recommendation_id,
+                        "person_id": person_id,
+                        "kind": kind,
+                        "position": position,
+                    },
+                    actor,
+                )
