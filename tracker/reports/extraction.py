@@ -1,0 +1,493 @@
+"""Reading an inspection report's text: ratings, score, recommendations, findings, foreword.
+
+Pure: text in, an `Extraction` out. Built for the format rather than for particular files:
+reports arrive as text converted from PDF, Word or a web page, as Markdown, as council
+committee papers quoting the report, or pasted with odd spacing. Where the report does not
+add up (a count of recommendations that does not match the list, a score that is not the sum
+of the ratings, a rating word outside the scale) the result carries a warning: nothing is
+invented and nothing is papered over.
+"""
+
+import calendar
+import html
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from tracker.reports.model import Extraction, Finding, Rating, Recommendation
+
+# The inspectorate's rating scales, best first, with the score each rating carries.
+SCORED_RATINGS = {"Outstanding": 3, "Good": 2, "Requires improvement": 1, "Inadequate": 0}
+THEME_RATINGS = ("Satisfactory", "Unsatisfactory")
+RATING_WORDS = (*SCORED_RATINGS, *THEME_RATINGS)
+
+MONTHS = tuple(calendar.month_name[1:])
+NUMBER_WORDS = {
+    word: n
+    for n, word in enumerate(
+        (
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        )
+    )
+}
+
+# Headings that end the ratings table or a list of recommendations.
+SECTION_HEADINGS = {
+    "recommendations",
+    "executive summary",
+    "introduction",
+    "background",
+    "foreword",
+    "contents",
+    "contextual facts",
+    "ratings",
+    "acknowledgements",
+    "acknowledgement",
+}
+
+_BULLET = "(?:[-*\u2022\u25cf\u25aa\u25e6\u2013\u2014\u00b7\uf0b7])"
+_ITEM = re.compile(
+    rf"^(?:{_BULLET}\s*)?(?:\(?(?P<number>\d{{1,2}})\s*[.)]|\(?(?P<letter>[a-z])\))?\s*(?P<text>.+)$"
+)
+_MARKED = re.compile(rf"^(?:{_BULLET}\s*\S|\(?\d{{1,2}}\s*[.)]\s*[A-Za-z(]|\(?[a-z]\)\s+\S)")
+_ADDRESSEE = re.compile(
+    rf"^(?:{_BULLET}\s*)?(?P<who>[A-Z][^:]{{2,150}}?)\s+should(?P<sure>\s+make\s+sure(?:\s+that)?)?"
+    r"\s*:\s*(?P<rest>.*)$"
+)
+_ANNOUNCED = re.compile(
+    r"\b(?:have|has)?\s*(?:made|makes?|making|contains?|includes?)\s+(?P<count>\d{1,2}|"
+    + "|".join(NUMBER_WORDS)
+    + r")\s+recommendations?\b",
+    re.IGNORECASE,
+)
+_STANDARD_HEADING = re.compile(r"^(?P<code>\d\.\d{1,2})\.?\s+(?P<name>[A-Z][^\t.]{2,80})$")
+_DOMAIN_HEADING = re.compile(
+    r"^(?:Domain\s+\w+:\s*)?(?P<code>\d)\.?\s+(?P<name>[A-Z][A-Za-z ,'\u2019-]{3,60})$"
+)
+_CONTENTS_ENTRY = re.compile(r"(?:\t|\.{2,}|\s{2,})\s*\d{1,3}\s*$")
+_PAGE_FURNITURE = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the source: its cleaned text, its cells if tab-separated, and its offset."""
+
+    text: str
+    cells: tuple[str, ...]
+    offset: int
+
+    @property
+    def blank(self) -> bool:
+        return not self.text
+
+    @property
+    def lowered(self) -> str:
+        return self.text.lower().rstrip(":").strip()
+
+
+def extract_report(text: str) -> Extraction:
+    """Read everything the tracker needs from an inspection report's text."""
+    lines = split_lines(text)
+    result = Extraction()
+    ratings_at = _find_ratings_section(lines)
+    ratings_end = _read_ratings(lines, ratings_at, result) if ratings_at is not None else None
+    _read_front_matter(lines, result)
+    _read_recommendations(lines, result)
+    skip = range(ratings_at, ratings_end) if ratings_at is not None else range(0)
+    _read_findings(lines, result, skip)
+    _read_foreword(lines, result)
+    return result
+
+
+# --- Lines -----------------------------------------------------------------------------------
+
+
+def split_lines(text: str) -> list[Line]:
+    """The source's lines, cleaned of Markdown, HTML and OCR symbols, with their offsets."""
+    lines, offset = [], 0
+    for raw in text.splitlines(keepends=True):
+        cells = tuple(clean_text(cell) for cell in raw.rstrip("\r\n").split("\t"))
+        cleaned = "\t".join(cell for cell in cells if cell) if len(cells) > 1 else cells[0]
+        lines.append(Line(cleaned, tuple(cell for cell in cells if cell), offset))
+        offset += len(raw)
+    return lines
+
+
+def clean_text(text: str) -> str:
+    """One line's text without markup, symbols and extra spaces."""
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = html.unescape(text)
+    text = re.sub(r"\$[^$]{0,40}\$", " ", text)  # LaTeX arrows from PDF conversion
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # Markdown links
+    text = re.sub(r"^\s*#{1,6}\s+", "", text)
+    text = text.replace("**", "").replace("__", "")
+    text = "".join(
+        " " if unicodedata.category(char) in ("So", "Sk", "Cs", "Co", "Cc", "Cf") else char
+        for char in unicodedata.normalize("NFC", text)
+    )
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _next_text(lines: list[Line], index: int, limit: int = 4) -> tuple[int, Line] | None:
+    """The next non-blank line after `index`, within `limit` lines."""
+    for position in range(index + 1, min(index + 1 + limit, len(lines))):
+        if not lines[position].blank:
+            return position, lines[position]
+    return None
+
+
+def _is_heading(line: Line, names: set[str]) -> bool:
+    return line.lowered in names and not _CONTENTS_ENTRY.search(line.text)
+
+
+# --- Ratings ---------------------------------------------------------------------------------
+
+
+def _find_ratings_section(lines: list[Line]) -> int | None:
+    """The line where the ratings table starts: a "Ratings" heading with standards after it."""
+    for index, line in enumerate(lines):
+        if _is_heading(line, {"ratings"}) and any(
+            _rating_row(lines, later) for later in range(index + 1, min(index + 40, len(lines)))
+        ):
+            return index
+    return None
+
+
+def _rating_row(lines: list[Line], index: int) -> tuple[str, str, str] | None:
+    """(code, standard, rating word as written) for a ratings-table row starting at `index`."""
+    line = lines[index]
+    match = re.match(r"^(\d\.\d{1,2})\.?\s*(.*)$", line.text.replace("\t", " "))
+    if not match:
+        return None
+    code, rest = match[1], match[2].strip()
+    if len(line.cells) >= 3:
+        name, rating = line.cells[1], line.cells[-1]
+        if len(line.cells) >= 4 and _as_rating_word(line.cells[2]):
+            rating = line.cells[2]
+        return code, name, rating
+    for word in sorted(RATING_WORDS, key=len, reverse=True):
+        if rest.lower().endswith(" " + word.lower()):
+            return code, rest[: -len(word)].strip(), rest[-len(word) :]
+    following = _next_text(lines, index, limit=4)
+    if following and not re.match(r"^\d", following[1].text) and len(following[1].text) < 40:
+        return code, rest, following[1].text
+    return None
+
+
+def _as_rating_word(word: str) -> str | None:
+    """The scale's word for `word`, allowing for OCR noise; None if it is no rating."""
+    found = process.extractOne(word.strip(), RATING_WORDS, scorer=fuzz.ratio, score_cutoff=85)
+    return found[0] if found else None
+
+
+def _read_ratings(lines: list[Line], start: int, result: Extraction) -> int:
+    """Read the ratings table from `start`; returns the index of the line after it."""
+    domain, end, counted, service_line = "", len(lines), [], None
+    for index in range(start + 1, min(start + 120, len(lines))):
+        line = lines[index]
+        if line.blank or _PAGE_FURNITURE.match(line.text):
+            continue
+        if _is_heading(line, SECTION_HEADINGS) or set(line.text) <= set("-|: \t"):
+            end = index
+            break
+        if row := _rating_row(lines, index):
+            code, standard, written = row
+            rating = _as_rating_word(written)
+            if rating is None:
+                result.warnings.append(
+                    f"Standard {code} {standard} has the rating {written!r}, which is not one "
+                    f"of {', '.join(RATING_WORDS)}"
+                )
+                rating = written
+            result.ratings.append(Rating(code, domain, standard, rating))
+            if "resettlement" not in domain.lower():
+                counted.append(SCORED_RATINGS.get(rating))
+            continue
+        text = line.text.replace("\t", " ")
+        if score := re.search(r"\bScore\b\s*:?\s*(\d{1,3})\s*/\s*(\d{1,3})", text):
+            result.score = (int(score[1]), int(score[2]))
+            service_line = service_line or text[: score.start()].strip()
+        if re.match(r"^Overa\w*(?:\s+\S+)?\s+rating\b", text, re.IGNORECASE):
+            rest = re.sub(r"^Overa\w*(?:\s+\S+)?\s+rating\b\s*:?", "", text, flags=re.I).strip()
+            if not rest and (following := _next_text(lines, index)):
+                rest = following[1].text
+            result.overall_rating = _as_rating_word(rest.split("\t")[0]) or rest or None
+        elif domain_match := re.match(r"^(\d)\.?\s+([A-Z][A-Za-z ,'\u2019-]+)$", text):
+            domain = domain_match[2].strip()
+        elif service_line is None and not re.search(r"\d", text) and "rating" not in text.lower():
+            service_line = text
+    _check_score(result, counted)
+    result.service = _service_name(lines, service_line)
+    return end
+
+
+def _check_score(result: Extraction, counted: list[int | None]) -> None:
+    if result.score is None or not counted or None in counted:
+        return
+    if sum(counted) != result.score[0]:
+        result.warnings.append(
+            f"The report gives a score of {result.score[0]}/{result.score[1]}, but its ratings "
+            f"add up to {sum(counted)}"
+        )
+
+
+def _service_name(lines: list[Line], written: str | None) -> str | None:
+    """The service's name, corrected against the rest of the report where OCR garbled it."""
+    names = Counter(
+        match[0]
+        for line in lines
+        for match in re.finditer(
+            r"(?:[A-Z][\w'\u2019-]*\s){1,5}Youth (?:Offending|Justice) (?:Service|Team)s?",
+            line.text,
+        )
+    )
+    for name in list(names):
+        if name.startswith(("The ", "the ")):
+            names[name[4:]] += names.pop(name)
+    if written and names:
+        best = process.extractOne(written, list(names), scorer=fuzz.ratio, score_cutoff=85)
+        if best:
+            return best[0]
+    return written or (names.most_common(1)[0][0] if names else None)
+
+
+# --- Title, inspectorate, publication ---------------------------------------------------------
+
+
+def _read_front_matter(lines: list[Line], result: Extraction) -> None:
+    for index, line in enumerate(lines[:400]):
+        if result.title is None and re.match(r"^An? (?:joint )?inspection of ", line.text, re.I):
+            title = line.text
+            if re.search(r"\b(?:in|of|for)$", title) and (following := _next_text(lines, index)):
+                title = f"{title} {following[1].text}"
+            result.title = title
+            continue
+        inspectorate = re.search(
+            r"\b(?:HM|Her Majesty's|His Majesty's)\s+Inspectorate of (\w+)", line.text
+        )
+        if inspectorate and result.inspectorate is None:
+            result.inspectorate = f"HM Inspectorate of {inspectorate[1]}"
+        date = re.search(r"\b(" + "|".join(MONTHS) + r")\s+(\d{4})\b", line.text)
+        if date and result.published is None and result.title and inspectorate:
+            result.published = f"{date[2]}-{MONTHS.index(date[1]) + 1:02d}"
+
+
+# --- Recommendations -------------------------------------------------------------------------
+
+
+def _read_recommendations(lines: list[Line], result: Extraction) -> None:
+    """Every recommendation listed under an addressee ("The Probation Service should:")."""
+    found: list[Recommendation] = []
+    seen: set[str] = set()
+    index = 0
+    while index < len(lines):
+        match = _ADDRESSEE.match(lines[index].text)
+        if not match or not _looks_like_addressee(match["who"]):
+            index += 1
+            continue
+        # "HMIP recommended that the YOS should:" is addressed to the YOS.
+        addressee = re.split(r"\bthat\s+", match["who"])[-1].strip()
+        items, index = _read_items(lines, index, match["rest"])
+        for number, text, offset in items:
+            key = _normalised(text)
+            if key in seen:
+                continue
+            seen.add(key)
+            previous = found[-1].number if found else 0
+            found.append(Recommendation(number or previous + 1, addressee, text, offset))
+    result.recommendations = found
+    _check_recommendations(lines, result)
+
+
+def _looks_like_addressee(who: str) -> bool:
+    """A body's name, not the end of a sentence that happens to say "should:"."""
+    words = who.split()
+    return 1 <= len(words) <= 14 and not who.endswith((",", ";")) and "." not in who[-3:]
+
+
+def _read_items(lines: list[Line], start: int, first: str) -> tuple[list, int]:
+    """The numbered or bulleted items after an addressee line: (number, text, offset) each,
+    and the index of the line after the list."""
+    items: list[list] = []
+    if first.strip():
+        items.append(_item(first, lines[start].offset))
+    index, gap = start + 1, False
+    while index < len(lines):
+        line = lines[index]
+        if line.blank or _PAGE_FURNITURE.match(line.text):
+            gap = gap or line.blank
+            index += 1
+            continue
+        if _ADDRESSEE.match(line.text) or _is_heading(line, SECTION_HEADINGS):
+            break
+        if _MARKED.match(line.text):
+            items.append(_item(line.text, line.offset))
+        elif items and not gap and _carries_on(items[-1][1], line.text):
+            items[-1][1] = f"{items[-1][1]} {line.text}"  # a wrapped line
+        else:
+            break
+        gap = False
+        index += 1
+    return [(number, _tidy_item(text), offset) for number, text, offset in items], index
+
+
+def _carries_on(item: str, line: str) -> bool:
+    """Whether `line` continues a wrapped item rather than starting the text after the list."""
+    return not item.rstrip().endswith(".") or line[:1].islower()
+
+
+def _item(text: str, offset: int) -> list:
+    match = _ITEM.match(text.strip())
+    number = int(match["number"]) if match["number"] else None
+    return [number, match["text"].strip(), offset]
+
+
+def _tidy_item(text: str) -> str:
+    """An item's text as written, less the list's joining words ("; and")."""
+    return re.sub(r"\s*(?:;\s*and|;|,\s*and|,)\s*$", "", re.sub(r"\s+", " ", text)).strip()
+
+
+def _check_recommendations(lines: list[Line], result: Extraction) -> None:
+    found = result.recommendations
+    announced = _announced_count(lines)
+    if not found:
+        result.warnings.append(
+            "No recommendations were found"
+            + (f", though the report says it makes {announced}" if announced else "")
+        )
+        return
+    if announced is not None and announced != len(found):
+        result.warnings.append(
+            f"The report says it makes {announced} recommendations, but {len(found)} were found: "
+            "check the list against the report"
+        )
+    numbers = [recommendation.number for recommendation in found]
+    expected = list(range(numbers[0], numbers[0] + len(numbers)))
+    if numbers != expected:
+        result.warnings.append(
+            "The recommendations are not numbered one after another ("
+            + ", ".join(str(n) for n in numbers)
+            + "): one may be missing"
+        )
+
+
+def _announced_count(lines: list[Line]) -> int | None:
+    """How many recommendations the report says it makes, from its own words."""
+    for line in lines:
+        if match := _ANNOUNCED.search(line.text):
+            count = match["count"].lower()
+            return int(count) if count.isdigit() else NUMBER_WORDS[count]
+    return None
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+# --- Findings --------------------------------------------------------------------------------
+
+_STRENGTHS = re.compile(
+    r"^(?:strengths|(?:our )?key findings about .+ (?:are|were) as follows)"
+    r"\.?:?$",
+    re.IGNORECASE,
+)
+_IMPROVEMENTS = re.compile(r"^(?:areas? for improvement|but)\s*:?$", re.IGNORECASE)
+
+
+def _read_findings(lines: list[Line], result: Extraction, skip: range) -> None:
+    """The strengths and areas for improvement, each with the standard or domain it is under."""
+    domains = {rating.domain.lower(): rating.code.split(".")[0] for rating in result.ratings}
+    section, kind, gap = "", None, False
+    seen: set[tuple[str, str]] = set()
+    for index, line in enumerate(lines):
+        if index in skip or line.blank:
+            gap = gap or line.blank
+            continue
+        text = line.text.replace("\t", " ")
+        if heading := _section_code(text, domains):
+            section, kind = heading, None
+        elif _STRENGTHS.match(text):
+            kind = "strength"
+            if about := re.match(r"^(?:our )?key findings about (.+?) (?:are|were)", text, re.I):
+                section = domains.get(about[1].lower(), section or about[1].capitalize())
+        elif _IMPROVEMENTS.match(text):
+            kind = "improvement"
+        elif kind and _MARKED.match(text) and not _ADDRESSEE.match(text):
+            finding_text = _ITEM.match(text)["text"].strip()
+            if (kind, _normalised(finding_text)) not in seen:
+                seen.add((kind, _normalised(finding_text)))
+                result.findings.append(Finding(section, kind, finding_text, line.offset))
+        elif kind and not gap and result.findings and result.findings[-1].kind == kind:
+            last = result.findings[-1]  # a wrapped bullet carries on
+            result.findings[-1] = Finding(last.code, kind, f"{last.text} {text}", last.position)
+        else:
+            kind = None
+        gap = False
+
+
+def _section_code(text: str, domains: dict[str, str]) -> str | None:
+    """The code of the standard or domain a heading introduces, if it is such a heading."""
+    if _CONTENTS_ENTRY.search(text):
+        return None
+    if match := _STANDARD_HEADING.match(text):
+        return match["code"]
+    if match := _DOMAIN_HEADING.match(text):
+        return match["code"]
+    return domains.get(text.lower().rstrip(":"))
+
+
+# --- Foreword --------------------------------------------------------------------------------
+
+_SIGNATORY_ROLE = re.compile(
+    r"^(?:HM |His Majesty's |Her Majesty's )?(?:Chief Inspector|Director|"
+    r"Deputy Chief Inspector|Inspector)\b.{0,40}$"
+)
+
+
+def _read_foreword(lines: list[Line], result: Extraction) -> None:
+    """The foreword (or introduction) and who signed it."""
+    for heading in ("foreword", "introduction"):
+        starts = (i for i, line in enumerate(lines) if _is_heading(line, {heading}))
+        if any(_read_signed_text(lines, start, result) for start in starts):
+            return
+
+
+def _read_signed_text(lines: list[Line], start: int, result: Extraction) -> bool:
+    paragraphs: list[str] = []
+    for index in range(start + 1, min(start + 80, len(lines))):
+        line = lines[index]
+        if line.blank:
+            continue
+        if _is_heading(line, SECTION_HEADINGS):
+            return False
+        if len(line.text) < 60 and _SIGNATORY_ROLE.match(line.text) and paragraphs:
+            name = paragraphs.pop() if len(paragraphs[-1]) < 50 else ""
+            result.foreword = "\n\n".join(paragraphs)
+            result.foreword_signatory = name
+            result.foreword_signatory_role = line.text
+            return True
+        paragraphs.append(line.text)
+    return False
