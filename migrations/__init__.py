@@ -248,3 +248,25 @@ def m001_initial(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         """
     )
+
+
+@migrations()
+def m002_report_imports(db: Database) -> None:
+    """Uploaded reports and the draft plans being reviewed from them."""
+    db.executescript(
+        """
+        CREATE TABLE report_imports (
+            id INTEGER PRIMARY KEY,
+            board_id INTEGER NOT NULL REFERENCES boards(id),
+            uploaded_by INTEGER REFERENCES users(id),
+            filename TEXT NOT NULL DEFAULT '' CHECK (length(filename) <= 255),
+            text_sha256 TEXT NOT NULL,
+            source_text TEXT NOT NULL,
+            draft TEXT NOT NULL,                -- JSON: the plan as the reviewer has it so far
+            plan_id INTEGER REFERENCES plans(id),   -- set when the plan is created
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            UNIQUE (board_id, text_sha256)
+        );
+        """
+    )

@@ -96,6 +96,18 @@ EXPECTED_COLUMNS = {
     "memberships": {"id", "user_id", "board_id", "role", "person_id"},
     "sessions": {"token", "user_id", "created_at", "expires_at", "ended_at"},
     "sign_in_attempts": {"id", "email", "remote_addr", "succeeded", "attempted_at"},
+    "report_imports": {
+        "id",
+        "board_id",
+        "uploaded_by",
+        "filename",
+        "text_sha256",
+        "source_text",
+        "draft",
+        "plan_id",
+        "created_at",
+        "updated_at",
+    },
     "audit_log": {
         "id",
         "at",
@@ -126,7 +138,7 @@ def test_a_new_database_gets_every_table_with_its_columns(empty_db):
 
 def test_every_migration_is_recorded_and_none_is_pending(empty_db):
     applied = [migration.name for migration in migrations.applied(empty_db)]
-    assert applied[0] == "m001_initial"
+    assert applied[:2] == ["m001_initial", "m002_report_imports"]
     assert migrations.pending(empty_db) == []
 
 

@@ -4,14 +4,29 @@ import re
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.conftest import REPORTS, csrf_token
 from tracker.audit import SYSTEM
 from tracker.auth import accounts
 from tracker.permissions import Permission, permission_of
+from tracker.reports import imports
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # The demo's ids, one for each kind of URL variable.
-DEMO_IDS = {"plan_id": 1, "recommendation_id": 4, "inspection_id": 1, "board_id": 1, "person_id": 1}
+DEMO_IDS = {
+    "plan_id": 1,
+    "recommendation_id": 4,
+    "inspection_id": 1,
+    "board_id": 1,
+    "person_id": 1,
+    "import_id": 1,
+}
+SUNDERLAND = (REPORTS / "sunderland-2022.txt").read_text()
+
+
+@pytest.fixture(autouse=True)
+def demo_import(db):
+    """An uploaded report under review on the demo board, so its URLs have an id to use."""
+    assert imports.start_import(db, 1, "sunderland.txt", SUNDERLAND, SYSTEM) == 1
 
 
 def demo_url(rule) -> str:
@@ -125,7 +140,9 @@ def other_board(db):
         role="administrator",
         actor=SYSTEM,
     )
+    import_id = imports.start_import(db, board_id, "other.txt", SUNDERLAND + "\nOther.", SYSTEM)
     return {
+        "import_id": import_id,
         "plan_id": plan_id,
         "recommendation_id": recommendation_id,
         "board_id": board_id,

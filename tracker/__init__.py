@@ -57,8 +57,9 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.inspections import bp as inspections
     from tracker.people import bp as people
     from tracker.plans import bp as plans
+    from tracker.reports import bp as reports
 
-    for blueprint in (auth, plans, inspections, people, demo):
+    for blueprint in (auth, plans, inspections, people, reports, demo):
         app.register_blueprint(blueprint)
     permissions.public(app.view_functions["static"])
 

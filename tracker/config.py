@@ -15,6 +15,7 @@ ENVIRONMENT = {
     "SESSION_HOURS": "TRACKER_SESSION_HOURS",
     "SIGN_IN_MAX_FAILURES": "TRACKER_SIGN_IN_MAX_FAILURES",
     "SIGN_IN_LOCKOUT_MINUTES": "TRACKER_SIGN_IN_LOCKOUT_MINUTES",
+    "UPLOAD_MAX_BYTES": "TRACKER_UPLOAD_MAX_BYTES",
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -32,7 +33,7 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         SESSION_HOURS=8,
         SIGN_IN_MAX_FAILURES=5,
         SIGN_IN_LOCKOUT_MINUTES=15,
-        MAX_CONTENT_LENGTH=1024 * 1024,
+        UPLOAD_MAX_BYTES=20 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session does
     )
     app.config.from_pyfile(instance / "config.py", silent=True)
@@ -43,6 +44,8 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
+    # Room for the largest upload and the form around it; fields have their own limits.
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["UPLOAD_MAX_BYTES"]) + 1024 * 1024
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(app.config["SESSION_HOURS"]))
 
 

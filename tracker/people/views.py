@@ -4,7 +4,7 @@ from flask import flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from tracker.audit import Actor
-from tracker.boards import get_board
+from tracker.boards import board_in_url, get_board
 from tracker.concurrency import StaleChange, fingerprint, stale_change_message
 from tracker.db import get_db
 from tracker.people import bp, queries
@@ -12,12 +12,8 @@ from tracker.people.forms import PersonForm
 from tracker.permissions import board_member, board_role
 
 
-def _board_itself(_db, board_id: int) -> int:
-    return board_id
-
-
 @bp.route("/boards/<id:board_id>/people")
-@board_member(board_of=_board_itself)
+@board_member(board_of=board_in_url)
 def index(board_id: int):
     """Everyone in the board's directory and what they champion."""
     db = get_db()
@@ -29,7 +25,7 @@ def index(board_id: int):
 
 
 @bp.route("/boards/<id:board_id>/people/new", methods=["GET", "POST"])
-@board_role("administrator", board_of=_board_itself)
+@board_role("administrator", board_of=board_in_url)
 def add(board_id: int):
     """Add someone to the board's directory."""
     db = get_db()

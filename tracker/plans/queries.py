@@ -136,6 +136,25 @@ def plan_as_data(db: Database, plan_id: int, *, approved_only: bool) -> dict:
     }
 
 
+def recommendation_source(db: Database, recommendation_id: int) -> dict | None:
+    """The inspection's source text and where in it the recommendation stands, if known."""
+    return next(
+        db.query(
+            """
+            SELECT recommendations.source_position, inspections.source_text,
+                   inspections.source_name, inspections.title
+            FROM recommendations
+            JOIN plans ON plans.id = recommendations.plan_id
+            JOIN inspections ON inspections.id = plans.inspection_id
+            WHERE recommendations.id = ? AND recommendations.source_position IS NOT NULL
+              AND inspections.source_text != ''
+            """,
+            [recommendation_id],
+        ),
+        None,
+    )
+
+
 def _key_lines(db: Database, recommendation_ids: list[int]) -> list[dict]:
     return _rows_for(
         db,

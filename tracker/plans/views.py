@@ -1,6 +1,6 @@
 """Pages for plans and recommendations."""
 
-from flask import flash, g, jsonify, redirect, render_template, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from tracker.audit import Actor
@@ -11,6 +11,7 @@ from tracker.permissions import board_member, board_role, sees_unapproved, signe
 from tracker.plans import bp, queries
 from tracker.plans.champions import champions_fingerprint, set_champions
 from tracker.plans.forms import ChampionsForm
+from tracker.reports.extraction import source_excerpt
 
 
 @bp.route("/")
@@ -93,3 +94,18 @@ def champions(recommendation_id: int):
         recommendation=found,
         plan=queries.get_plan(db, found["plan_id"]),
     ), 400 if form.errors else 200
+
+
+@bp.route("/recommendations/<id:recommendation_id>/source")
+@board_member(board_of=queries.board_of_recommendation)
+def recommendation_source(recommendation_id: int):
+    """Where the recommendation came from in the inspection report."""
+    found = queries.recommendation_source(get_db(), recommendation_id)
+    if found is None:
+        abort(404)
+    return render_template(
+        "reports/source.html",
+        excerpt=source_excerpt(found["source_text"], found["source_position"]),
+        name=found["source_name"] or found["title"],
+        back=url_for("plans.recommendation", recommendation_id=recommendation_id),
+    )

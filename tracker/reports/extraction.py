@@ -122,6 +122,21 @@ def extract_report(text: str) -> Extraction:
     return result
 
 
+def source_excerpt(text: str, position: int, before: int = 600, after: int = 1200) -> dict:
+    """The source around `position`, cut at line ends: {"before", "at", "after"}, where `at`
+    is the line at the position."""
+    position = max(0, min(position, len(text)))
+    line_end = text.find("\n", position)
+    line_end = len(text) if line_end < 0 else line_end
+    start = text.rfind("\n", 0, max(0, position - before)) + 1
+    end = text.find("\n", min(len(text), line_end + after))
+    return {
+        "before": text[start:position],
+        "at": text[position:line_end],
+        "after": text[line_end : len(text) if end < 0 else end],
+    }
+
+
 # --- Lines -----------------------------------------------------------------------------------
 
 

@@ -1,0 +1,31 @@
+"""The upload form."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea
+from wtforms import SubmitField, TextAreaField
+
+
+class UploadForm(FlaskForm):
+    report = FileField(
+        "Upload the report",
+        description="The PDF as the inspectorate published it, a Word document (.docx), or a "
+        "text or Markdown file. 20 MB at most.",
+        widget=GovFileInput(),
+    )
+    pasted = TextAreaField(
+        "Or paste the report's text",
+        description="For example the recommendations and ratings copied from the report or "
+        "from committee minutes.",
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Read the report", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None) -> bool:
+        """One of the two, but not neither."""
+        if not super().validate(extra_validators):
+            return False
+        if not self.report.data and not (self.pasted.data or "").strip():
+            self.report.errors.append("Choose a file to upload, or paste the report's text")
+            return False
+        return True
