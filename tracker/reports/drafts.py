@@ -18,21 +18,25 @@ MAX_LINE = 300
 SUGGESTIONS_SHOWN = 5
 SUGGESTIONS_ACCEPTED = 3
 
-# Words in an addressee, and the words in a person's job title or organisation that fit them:
-# a recommendation to the constabulary suggests the board's police member.
+# Words in an addressee, the words in a person's job title or organisation that fit them, and
+# which kind of champion they make: a recommendation to the constabulary suggests the board's
+# police member as its board champion; one to the service suggests its head of service as
+# the service champion.
 ADDRESSEE_MATCHES = (
-    (r"police|constabulary", r"police|constabulary|superintendent|supt|inspector"),
-    (r"probation", r"probation"),
-    (r"health|nhs|icb|clinical", r"health|nhs|icb|clinical|commissioning"),
+    (r"police|constabulary", r"police|constabulary|superintendent|supt|inspector", "board"),
+    (r"probation", r"probation", "board"),
+    (r"health|nhs|icb|clinical", r"health|nhs|icb|clinical|commissioning", "board"),
     (
         r"children'?s services|children'?s social care|local authority|council|chief executive",
         r"children|social care|director|council|chief executive",
+        "board",
     ),
-    (r"education|school", r"education|school|virtual head"),
-    (r"board|chair|partnership", r"chair|board"),
+    (r"education|school", r"education|school|virtual head", "board"),
+    (r"board|chair|partnership", r"chair|board", "board"),
     (
         r"youth (offending|justice)|\byos\b|\byjs\b|\byot\b|service manager",
         r"head of service|youth (offending|justice)|\byos\b|\byjs\b|service manager",
+        "service",
     ),
 )
 
@@ -99,21 +103,21 @@ def build_draft(extraction: Extraction, people: Sequence[Mapping]) -> dict:
     }
 
 
-def suggest_champions(addressee: str | None, people: Sequence[Mapping]) -> list[int]:
-    """The people whose job or organisation fits the body a recommendation is addressed to."""
-    if not addressee:
-        return []
-    wanted = [
-        person_pattern
-        for addressee_pattern, person_pattern in ADDRESSEE_MATCHES
-        if re.search(addressee_pattern, addressee, re.IGNORECASE)
-    ][:1]
-    return [
-        person["id"]
-        for person in people
-        for pattern in wanted
-        if re.search(pattern, f"{person['job_title']} {person['organisation']}", re.IGNORECASE)
-    ]
+def suggest_champions(addressee: str | None, people: Sequence[Mapping]) -> dict:
+    """{"board_champions": [...], "service_champions": [...]}: the people whose job or
+    organisation fits the body a recommendation is addressed to."""
+    chosen: dict[str, list[int]] = {"board_champions": [], "service_champions": []}
+    match = next(
+        (m for m in ADDRESSEE_MATCHES if addressee and re.search(m[0], addressee, re.I)), None
+    )
+    if match:
+        _, person_pattern, kind = match
+        chosen[f"{kind}_champions"] = [
+            person["id"]
+            for person in people
+            if re.search(person_pattern, f"{person['job_title']} {person['organisation']}", re.I)
+        ]
+    return chosen
 
 
 def findings_of(draft: dict) -> list[Finding]:

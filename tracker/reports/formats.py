@@ -53,7 +53,7 @@ NO_TEXT_PDF = (
     "PDF, or paste the text instead"
 )
 NO_TEXT_DOCX = "This Word document has no text in it"
-PDF_PASSWORD = "This PDF is protected with a password: remove the password, or paste the text instead"
+PDF_LOCKED = "This PDF is protected with a password: remove the password, or paste the text instead"
 PDF_ENCRYPTED = (
     "This PDF is encrypted in a way that cannot be read here: paste the text instead, "
     "or ask the inspectorate for an unprotected copy"
@@ -154,7 +154,14 @@ _SPACES = re.compile(r"[\u00a0\u2007\u202f]")  # non-breaking spaces
 # UTF-8), and invisible characters that break words apart for searching.
 _UNWANTED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u00ad\u200b\u2060\ufeff]")
 _LIGATURES = str.maketrans(
-    {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb06": "st"}
+    {
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb06": "st",
+    }
 )
 _MANY_BLANK_LINES = re.compile(r"\n{4,}")
 
@@ -194,7 +201,7 @@ def _extension(filename: str) -> str:
     """The lower-case extension without its dot, or "" when the name has none."""
     # Some browsers send the whole path of the file on the user's computer.
     name = re.split(r"[\\/]", filename or "")[-1].strip().lower()
-    stem, dot, extension = name.rpartition(".")
+    _stem, dot, extension = name.rpartition(".")
     return extension if dot else ""
 
 
@@ -286,7 +293,7 @@ def _read_pdf(data: bytes) -> str:
             # AES needs the `cryptography` package, which is not installed.
             raise ReportFileError(PDF_ENCRYPTED) from error
         if not opened:
-            raise ReportFileError(PDF_PASSWORD)
+            raise ReportFileError(PDF_LOCKED)
     page_count = len(reader.pages)
     if page_count == 0:
         raise ReportFileError(DAMAGED)
@@ -381,8 +388,7 @@ def remove_page_furniture(pages: list[list[str]]) -> list[list[str]]:
                 for index, line in enumerate(lines)
                 if not _PAGE_WORD_NUMBER.match(line)
                 and not (
-                    index in edge
-                    and (_PAGE_NUMBER.match(line) or _furniture_key(line) in running)
+                    index in edge and (_PAGE_NUMBER.match(line) or _furniture_key(line) in running)
                 )
             ]
         )
