@@ -51,6 +51,8 @@ format: install-test
 
 bench: install
 	$(BIN)/python bench/plan_data.py
+	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/key_lines.py
 
 # Rebuilds static/css from static/scss (needs npm); the built CSS is committed.
 frontend: install
