@@ -167,6 +167,21 @@ def test_pasted_text_with_odd_spacing_and_wrapped_lines():
     assert extraction.recommendations[2].addressee == "The Probation Service"
 
 
+def test_markdown_with_escaped_numbers_and_bold_addressees():
+    markdown = (
+        "## Recommendations\n\nWe have made two recommendations.\n\n"
+        "**The Sunderland Youth Offending Service should:**\n\n"
+        "1\\. improve the quality of assessment of safety and wellbeing\n"
+        "2\\. improve management oversight of court disposal casework\n"
+    )
+    extraction = extract_report(markdown)
+    assert [(r.number, r.addressee, r.text) for r in extraction.recommendations] == [
+        (1, SUNDERLAND_YOS, "improve the quality of assessment of safety and wellbeing"),
+        (2, SUNDERLAND_YOS, "improve management oversight of court disposal casework"),
+    ]
+    assert extraction.warnings == []
+
+
 def test_a_list_cut_short_is_reported_with_both_numbers():
     block = sunderland_recommendations_block()
     cut = "we have made five recommendations\n\n" + block[: block.index("4. ensure")]

@@ -159,6 +159,7 @@ def clean_text(text: str) -> str:
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # Markdown links
     text = re.sub(r"^\s*#{1,6}\s+", "", text)
     text = text.replace("**", "").replace("__", "")
+    text = re.sub(r"\\([\\.\-*_#()\[\]])", r"\1", text)  # Markdown escapes: "1\. develop"
     text = "".join(
         " " if unicodedata.category(char) in ("So", "Sk", "Cs", "Co", "Cc", "Cf") else char
         for char in unicodedata.normalize("NFC", text)
