@@ -5,7 +5,9 @@ import re
 import pytest
 
 from tests.conftest import REPORTS
+from tests.test_report_formats import report_pdf, sunderland_as_word  # noqa: F401 (a fixture)
 from tracker.reports.extraction import extract_report
+from tracker.reports.formats import read_report
 
 SUNDERLAND = (REPORTS / "sunderland-2022.txt").read_text()
 DARLINGTON = (REPORTS / "darlington-2021.txt").read_text()
@@ -248,3 +250,36 @@ def test_text_with_no_report_in_it_gives_warnings_not_inventions():
     assert extraction.recommendations == [] and extraction.ratings == []
     assert extraction.score is None and extraction.findings == []
     assert extraction.warnings == ["No recommendations were found"]
+
+
+@pytest.mark.parametrize(
+    ("name", "source"), [("sunderland", SUNDERLAND), ("darlington", DARLINGTON), ("nel", NEL)]
+)
+def test_a_pdf_of_the_report_reads_the_same_as_its_text(report_pdf, name, source):  # noqa: F811
+    """PDF text loses the tabs between cells and wraps rows: the result must not change."""
+    from_text = extract_report(source)
+    from_pdf = extract_report(read_report(f"{name}.pdf", report_pdf(name)))
+    assert [(r.number, r.addressee, r.text) for r in from_pdf.recommendations] == [
+        (r.number, r.addressee, r.text) for r in from_text.recommendations
+    ]
+    assert ratings_of(from_pdf) == ratings_of(from_text)
+    assert (from_pdf.score, from_pdf.overall_rating) == (from_text.score, from_text.overall_rating)
+    assert from_pdf.warnings == from_text.warnings == []
+
+
+def test_a_word_document_numbered_by_its_styles_reads_in_order():
+    """Word keeps list numbers out of the text: the items arrive as bullets, in order."""
+    extraction = extract_report(read_report("sunderland.docx", sunderland_as_word()))
+    assert [(r.number, r.addressee) for r in extraction.recommendations] == [
+        (1, SUNDERLAND_YOS),
+        (2, SUNDERLAND_YOS),
+        (3, SUNDERLAND_YOS),
+        (4, SUNDERLAND_YOS),
+        (5, "The Probation Service"),
+    ]
+    assert ratings_of(extraction) == {
+        "1.1": "Outstanding",
+        "1.2": "Outstanding",
+        "2.1": "Requires improvement",
+    }
+    assert extraction.warnings == []

@@ -156,6 +156,7 @@ def clean_text(text: str) -> str:
     text = re.sub(r"<[^>]+>", " ", text)
     text = html.unescape(text)
     text = re.sub(r"\$[^$]{0,40}\$", " ", text)  # LaTeX arrows from PDF conversion
+    text = re.sub(r"\\[A-Za-z]+|[{}$]", " ", text)  # and their pieces, when split over lines
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # Markdown links
     text = re.sub(r"^\s*#{1,6}\s+", "", text)
     text = text.replace("**", "").replace("__", "")
@@ -204,10 +205,15 @@ def _rating_row(lines: list[Line], index: int) -> tuple[str, str, str] | None:
         if len(line.cells) >= 4 and _as_rating_word(line.cells[2]):
             rating = line.cells[2]
         return code, name, rating
-    for word in sorted(RATING_WORDS, key=len, reverse=True):
-        if rest.lower().endswith(" " + word.lower()):
-            return code, rest[: -len(word)].strip(), rest[-len(word) :]
     following = _next_text(lines, index, limit=4)
+    # A row wrapped in a PDF ("... provision Requires" / "improvement") reads as one line.
+    wrapped = following and not re.match(r"^\d", following[1].text)
+    joined = f"{rest} {following[1].text}" if wrapped else rest
+    for candidate in (rest, joined):
+        for word in sorted(RATING_WORDS, key=len, reverse=True):
+            # PDF text can lose the gap between cells: "Partnerships and servicesGood".
+            if re.search(rf"(?:\s|[a-z]){re.escape(word)}$", candidate, re.IGNORECASE):
+                return code, candidate[: -len(word)].strip(), candidate[-len(word) :]
     if following and not re.match(r"^\d", following[1].text) and len(following[1].text) < 40:
         return code, rest, following[1].text
     return None

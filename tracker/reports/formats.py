@@ -268,7 +268,6 @@ _PAGE_NUMBER = re.compile(
     r"^\s*(?:page\s+)?[-\u2013\u2014]?\s*\d{1,3}\s*[-\u2013\u2014]?\s*(?:(?:of|/)\s*\d{1,3})?\s*$",
     re.IGNORECASE,
 )
-_PAGE_WORD_NUMBER = re.compile(r"^\s*page\s+\d{1,3}(?:\s+of\s+\d{1,3})?\s*$", re.IGNORECASE)
 EDGE_LINES = 3  # lines at the top and at the bottom of a page where furniture is looked for
 RUNNING_SHARE = 0.4  # a line at the edge of this share of pages is a running header or footer
 RUNNING_MIN_PAGES = 3
@@ -280,20 +279,34 @@ MIN_LETTERS = 50
 
 def _read_pdf(data: bytes) -> str:
     """The text of a PDF, pages joined by a blank line, page furniture removed."""
-    from pypdf import PdfReader  # imported here: only PDFs pay for it
-    from pypdf.errors import DependencyError
+    from pypdf.errors import DependencyError  # imported here: only PDFs pay for pypdf
+
+    try:
+        pages = _pdf_pages(data)
+    except DependencyError as error:
+        # pypdf decrypts AES only with the `cryptography` package, which is not installed;
+        # nothing else it needs for text is optional.
+        raise ReportFileError(PDF_ENCRYPTED) from error
+    # Text pypdf could not map comes out as the font's raw codes, half of them NUL bytes.
+    if any(page.count("\x00") > 0.2 * len(page) for page in pages if page):
+        raise ReportFileError(PDF_GARBLED)
+    cleaned = remove_page_furniture([normalise_text(page).split("\n") for page in pages])
+    text = normalise_text("\n\n".join("\n".join(lines) for lines in cleaned))
+    letters = sum(character.isalpha() for character in text)
+    if letters < max(MIN_LETTERS, MIN_LETTERS_PER_PAGE * len(pages)):
+        raise ReportFileError(NO_TEXT_PDF)
+    return text
+
+
+def _pdf_pages(data: bytes) -> list[str]:
+    """Each page's text as pypdf extracts it."""
+    from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data), strict=False)
-    if reader.is_encrypted:
-        # pypdf has already tried the empty password, which opens PDFs that are only
-        # restricted (no copying, no printing) rather than locked.
-        try:
-            opened = reader.decrypt("")
-        except DependencyError as error:
-            # AES needs the `cryptography` package, which is not installed.
-            raise ReportFileError(PDF_ENCRYPTED) from error
-        if not opened:
-            raise ReportFileError(PDF_LOCKED)
+    # pypdf has already tried the empty password, which opens PDFs that are only restricted
+    # (no copying, no printing) rather than locked.
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise ReportFileError(PDF_LOCKED)
     page_count = len(reader.pages)
     if page_count == 0:
         raise ReportFileError(DAMAGED)
@@ -301,21 +314,11 @@ def _read_pdf(data: bytes) -> str:
         raise ReportFileError(
             f"The PDF has {page_count} pages: it must have no more than {MAX_PDF_PAGES}"
         )
+    pages = []
     for page in reader.pages:
         _read_two_byte_encodings_as_identity(page)
-    try:
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except DependencyError as error:
-        raise ReportFileError(PDF_ENCRYPTED) from error
-    # Text pypdf could not map comes out as the font's raw codes, half of them NUL bytes.
-    if any(page.count("\x00") > 0.2 * len(page) for page in pages if page):
-        raise ReportFileError(PDF_GARBLED)
-    pages = remove_page_furniture([normalise_text(page).split("\n") for page in pages])
-    text = normalise_text("\n\n".join("\n".join(lines) for lines in pages))
-    letters = sum(character.isalpha() for character in text)
-    if letters < max(MIN_LETTERS, MIN_LETTERS_PER_PAGE * page_count):
-        raise ReportFileError(NO_TEXT_PDF)
-    return text
+        pages.append(page.extract_text() or "")
+    return pages
 
 
 _TWO_BYTE_CODESPACE = re.compile(
@@ -370,7 +373,7 @@ def remove_page_furniture(pages: list[list[str]]) -> list[list[str]]:
     non-blank lines), where pypdf puts headers and footers; the same words in the body of a
     page are kept. A running header or footer is a line that, with its digits ignored, is at
     the edge of at least 40% of the pages and at least three of them. A page number is a line
-    like "12", "- 12 -" or "Page 3 of 40"; one that says "Page" is removed wherever it is.
+    like "12", "- 12 -", "3 / 40" or "Page 3 of 40".
     """
     edges = [_edge_indexes(lines) for lines in pages]
     seen_on = Counter()
@@ -386,8 +389,7 @@ def remove_page_furniture(pages: list[list[str]]) -> list[list[str]]:
             [
                 line
                 for index, line in enumerate(lines)
-                if not _PAGE_WORD_NUMBER.match(line)
-                and not (
+                if not (
                     index in edge and (_PAGE_NUMBER.match(line) or _furniture_key(line) in running)
                 )
             ]
@@ -398,6 +400,7 @@ def remove_page_furniture(pages: list[list[str]]) -> list[list[str]]:
 # ----- Word -----------------------------------------------------------------------------------
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MAX_STYLE_DEPTH = 20
 
 
 def _check_docx_package(data: bytes, extension: str) -> None:
@@ -511,7 +514,11 @@ def _is_list_item(paragraph) -> bool:
     if style_name.startswith(("Heading", "Title")):
         return False
     num_pr = paragraph._p.find(f"{_W}pPr/{_W}numPr")
-    while num_pr is None and style is not None:
+    # A style inherits from the one it is based on; the depth limit stops a loop of styles
+    # based on each other (which Word never writes, but a crafted file can).
+    for _depth in range(MAX_STYLE_DEPTH):
+        if num_pr is not None or style is None:
+            break
         num_pr = style.element.find(f"{_W}pPr/{_W}numPr")
         style = style.base_style
     if num_pr is None:
