@@ -283,3 +283,22 @@ def test_a_word_document_numbered_by_its_styles_reads_in_order():
         "2.1": "Requires improvement",
     }
     assert extraction.warnings == []
+
+
+def test_an_older_report_with_themes_judged_satisfactory_or_not():
+    older = (
+        "An inspection of youth offending work in Anytown\n\nHM Inspectorate of Probation, "
+        "March 2016\n\nSummary of judgements\n\nReducing reoffending\tSatisfactory\n"
+        "Protecting the public: Unsatisfactory\nProtecting children and young people "
+        "Satisfactory\n\nRecommendations\n\nAnytown Youth Offending Team should:\n\n"
+        "1. improve the quality of risk of harm assessments\n"
+    )
+    extraction = extract_report(older)
+    assert [(r.code, r.standard, r.rating) for r in extraction.ratings] == [
+        ("T1", "Reducing reoffending", "Satisfactory"),
+        ("T2", "Protecting the public", "Unsatisfactory"),
+        ("T3", "Protecting children and young people", "Satisfactory"),
+    ]
+    assert extraction.score is None and extraction.warnings == []
+    assert extraction.published == "2016-03"
+    assert extraction.recommendations[0].addressee == "Anytown Youth Offending Team"

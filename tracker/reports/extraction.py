@@ -183,10 +183,25 @@ def _is_heading(line: Line, names: set[str]) -> bool:
 # --- Ratings ---------------------------------------------------------------------------------
 
 
+# Older reports judged themes rather than rating numbered standards.
+RATINGS_HEADINGS = {
+    "ratings",
+    "summary of ratings",
+    "judgements",
+    "summary of judgements",
+    "overall judgements",
+    "scores",
+    "scoring",
+}
+_THEME_ROW = re.compile(
+    r"^(?P<name>[A-Z][^\t:]{3,80}?)\s*[\t:]?\s+(?P<rating>(?:un)?satisfactory)\.?$", re.IGNORECASE
+)
+
+
 def _find_ratings_section(lines: list[Line]) -> int | None:
     """The line where the ratings table starts: a "Ratings" heading with standards after it."""
     for index, line in enumerate(lines):
-        if _is_heading(line, {"ratings"}) and any(
+        if _is_heading(line, RATINGS_HEADINGS) and any(
             _rating_row(lines, later) for later in range(index + 1, min(index + 40, len(lines)))
         ):
             return index
@@ -198,7 +213,8 @@ def _rating_row(lines: list[Line], index: int) -> tuple[str, str, str] | None:
     line = lines[index]
     match = re.match(r"^(\d\.\d{1,2})\.?\s*(.*)$", line.text.replace("\t", " "))
     if not match:
-        return None
+        theme = _THEME_ROW.match(line.text)
+        return ("", theme["name"].strip(), theme["rating"]) if theme else None
     code, rest = match[1], match[2].strip()
     if len(line.cells) >= 3:
         name, rating = line.cells[1], line.cells[-1]
@@ -237,6 +253,7 @@ def _read_ratings(lines: list[Line], start: int, result: Extraction) -> int:
             break
         if row := _rating_row(lines, index):
             code, standard, written = row
+            code = code or f"T{len(result.ratings) + 1}"  # a theme: numbered as it comes
             rating = _as_rating_word(written)
             if rating is None:
                 result.warnings.append(
