@@ -7,28 +7,17 @@ Targets: under 0.5 s for the longest text, under 5 s for a 50-page PDF.
 """
 
 import html
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from pypdf import PdfReader
+from timing import median_time  # bench/timing.py, beside this script
 
 from tracker.reports.extraction import extract_report
 from tracker.reports.formats import read_report
 
 REPORTS = Path(__file__).resolve().parents[2] / "shared" / "reports"
-REPEATS = 5
-
-
-def median_time(function, repeats: int = REPEATS) -> float:
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
 
 
 def pdf_of(text: str) -> bytes:

@@ -8,28 +8,16 @@ which the test asserts on too. Timing is the median of repeated runs, given as a
 reading the report file. Run with `.venv/bin/python bench/key_lines.py`.
 """
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` is importable from here
 
+from timing import median_time  # bench/timing.py, beside this script
+
 from tests.test_key_lines import NEL_REPORT, TOP, measure_against_published_plan
 from tracker.reports.extraction import extract_report
 from tracker.reports.key_lines import suggest_key_lines
-
-REPEATS = 30
-
-
-def median_time(function, repeats: int = REPEATS) -> float:
-    """The median of `repeats` timings of `function()`, in seconds."""
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
 
 
 def main() -> None:

@@ -5,28 +5,17 @@ Measures `plan_as_data` on the demo plan and on a generated plan of 60 recommend
 reading the same rows with plain SELECTs and no assembly. Run with `make bench`.
 """
 
-import statistics
 import tempfile
-import time
 from pathlib import Path
+
+from timing import median_time  # bench/timing.py, beside this script
 
 from tracker.db import open_database
 from tracker.demo import load_demo
 from tracker.plans.queries import plan_as_data
 from tracker.quarters import Quarter
 
-REPEATS = 30
 TABLES = ("recommendations", "key_lines", "champions", "people", "progress_updates", "quarters")
-
-
-def best_of(function, repeats: int = REPEATS) -> float:
-    """The median of `repeats` timings of `function()`, in seconds."""
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
 
 
 def read_rows(db) -> None:
@@ -109,13 +98,15 @@ def main() -> None:
         db = open_database(Path(folder) / "bench.db")
         demo_plan = load_demo(db)
         large_plan = add_large_plan(db, board_id=1)
-        baseline = best_of(lambda: read_rows(db))
+        baseline = median_time(lambda: read_rows(db))
         print(f"baseline (plain SELECT of every row): {baseline * 1000:.2f} ms")
         for name, plan_id in (
             ("demo plan", demo_plan),
             ("60 recommendations x 8 quarters", large_plan),
         ):
-            taken = best_of(lambda plan_id=plan_id: plan_as_data(db, plan_id, approved_only=False))
+            taken = median_time(
+                lambda plan_id=plan_id: plan_as_data(db, plan_id, approved_only=False)
+            )
             print(f"{name}: {taken * 1000:.2f} ms, {taken / baseline:.1f}x the baseline")
         db.close()
 

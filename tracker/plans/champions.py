@@ -55,14 +55,26 @@ def set_champions(
                 person_id for person_id in dict.fromkeys(person_ids) if person_id not in kept
             ]
             for position, person_id in enumerate(joining, start=len(staying) + 1):
-                audit.insert(
-                    db,
-                    "champions",
-                    {
-                        "recommendation_id": recommendation_id,
-                        "person_id": person_id,
-                        "kind": kind,
-                        "position": position,
-                    },
-                    actor,
-                )
+                add_champion(db, recommendation_id, person_id, kind, position, actor)
+
+
+def add_champion(
+    db: Database,
+    recommendation_id: int,
+    person_id: int,
+    kind: str,
+    position: int,
+    actor: audit.Actor,
+) -> int:
+    """Make someone a board or service champion of a recommendation, at `position`."""
+    return audit.insert(
+        db,
+        "champions",
+        {
+            "recommendation_id": recommendation_id,
+            "person_id": person_id,
+            "kind": kind,
+            "position": position,
+        },
+        actor,
+    )

@@ -11,6 +11,7 @@ from tracker.auth.accounts import now, timestamp
 from tracker.concurrency import check_unchanged, fingerprint
 from tracker.db import write_transaction
 from tracker.people.queries import people_of_board
+from tracker.plans.champions import add_champion
 from tracker.reports.drafts import build_draft
 from tracker.reports.extraction import SCORED_RATINGS, extract_report
 
@@ -255,17 +256,7 @@ def _create_recommendation(db, plan_id, position, recommendation, finding_ids, a
         )
     for kind in ("board", "service"):
         for champion_position, person_id in enumerate(recommendation[f"{kind}_champions"], 1):
-            audit.insert(
-                db,
-                "champions",
-                {
-                    "recommendation_id": recommendation_id,
-                    "person_id": person_id,
-                    "kind": kind,
-                    "position": champion_position,
-                },
-                actor,
-            )
+            add_champion(db, recommendation_id, person_id, kind, champion_position, actor)
 
 
 def _period(published: str | None) -> str:
