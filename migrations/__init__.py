@@ -270,3 +270,54 @@ def m002_report_imports(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m003_quarterly_cycle(db: Database) -> None:
+    """The board's status key, actions under recommendations, and evidence for updates."""
+    db.executescript(
+        """
+        -- Each board's BRAG key: its words, meanings, colours and order (best first).
+        CREATE TABLE status_keys (
+            id INTEGER PRIMARY KEY,
+            board_id INTEGER NOT NULL REFERENCES boards(id),
+            key TEXT NOT NULL CHECK (key IN ('blue', 'green', 'amber', 'red')),
+            label TEXT NOT NULL CHECK (length(trim(label)) BETWEEN 1 AND 40),
+            meaning TEXT NOT NULL CHECK (length(meaning) <= 200),
+            colour TEXT NOT NULL CHECK (length(colour) = 7 AND colour GLOB '#*'
+                AND NOT substr(colour, 2) GLOB '*[^0-9a-fA-F]*'),
+            position INTEGER NOT NULL,
+            in_use INTEGER NOT NULL DEFAULT 1 CHECK (in_use IN (0, 1)),
+            UNIQUE (board_id, key)
+        );
+
+        ALTER TABLE plans ADD COLUMN uses_actions INTEGER NOT NULL DEFAULT 0
+            CHECK (uses_actions IN (0, 1));
+
+        CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            recommendation_id INTEGER NOT NULL REFERENCES recommendations(id),
+            text TEXT NOT NULL CHECK (length(trim(text)) BETWEEN 1 AND 2000),
+            owner_id INTEGER REFERENCES people(id),
+            target_date TEXT,                   -- ISO date
+            status TEXT NOT NULL DEFAULT 'not started'
+                CHECK (status IN ('not started', 'in progress', 'done', 'dropped')),
+            position INTEGER NOT NULL
+        );
+        CREATE INDEX actions_by_recommendation ON actions (recommendation_id, position);
+
+        -- Files attached to one revision of an update; stored outside static/ under a random
+        -- name, and served only to people who may see the update.
+        CREATE TABLE evidence_files (
+            id INTEGER PRIMARY KEY,
+            update_id INTEGER NOT NULL REFERENCES progress_updates(id),
+            original_name TEXT NOT NULL CHECK (length(original_name) BETWEEN 1 AND 255),
+            stored_name TEXT NOT NULL UNIQUE,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL CHECK (size >= 0),
+            sha256 TEXT NOT NULL,
+            uploaded_by INTEGER REFERENCES users(id),
+            uploaded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        );
+        """
+    )

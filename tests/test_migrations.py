@@ -51,6 +51,7 @@ EXPECTED_COLUMNS = {
         "period",
         "current_quarter",
         "created_at",
+        "uses_actions",
     },
     "recommendations": {
         "id",
@@ -96,6 +97,19 @@ EXPECTED_COLUMNS = {
     "memberships": {"id", "user_id", "board_id", "role", "person_id"},
     "sessions": {"token", "user_id", "created_at", "expires_at", "ended_at"},
     "sign_in_attempts": {"id", "email", "remote_addr", "succeeded", "attempted_at"},
+    "status_keys": {"id", "board_id", "key", "label", "meaning", "colour", "position", "in_use"},
+    "actions": {"id", "recommendation_id", "text", "owner_id", "target_date", "status", "position"},
+    "evidence_files": {
+        "id",
+        "update_id",
+        "original_name",
+        "stored_name",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+    },
     "report_imports": {
         "id",
         "board_id",
@@ -138,7 +152,7 @@ def test_a_new_database_gets_every_table_with_its_columns(empty_db):
 
 def test_every_migration_is_recorded_and_none_is_pending(empty_db):
     applied = [migration.name for migration in migrations.applied(empty_db)]
-    assert applied[:2] == ["m001_initial", "m002_report_imports"]
+    assert applied == ["m001_initial", "m002_report_imports", "m003_quarterly_cycle"]
     assert migrations.pending(empty_db) == []
 
 

@@ -24,3 +24,16 @@ def test_the_plan_page_prints_the_word_beside_every_colour(signed_in):
     for status in DEFAULT_KEY:
         assert f'app-status--{status.key}">{status.label}' in page
         assert status.meaning in page
+
+
+def test_direction_of_travel_compares_two_quarters_best_first():
+    from tracker.rag import IMPROVING, NEW, NONE, UNCHANGED, WORSENING, direction
+
+    assert direction("red", "amber") == IMPROVING
+    assert direction("green", "blue") == IMPROVING
+    assert direction("green", "red") == WORSENING
+    assert direction("amber", "amber") == UNCHANGED
+    assert direction(None, "green") == NEW
+    assert direction("green", None) == NONE
+    for moved in (IMPROVING, WORSENING, UNCHANGED, NEW, NONE):
+        assert moved.word and moved.arrow  # never an arrow without its word

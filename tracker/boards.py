@@ -2,6 +2,8 @@
 
 from sqlite_utils import Database
 
+from tracker.rag import DEFAULT_KEY, Status
+
 
 def find_board(db: Database, reference: str) -> dict | None:
     """The board with this id or exact name."""
@@ -19,3 +21,13 @@ def get_board(db: Database, board_id: int) -> dict | None:
 def board_in_url(_db: Database, board_id: int) -> int:
     """For routes whose URL names the board itself: the permission check's board finder."""
     return board_id
+
+
+def status_key_of(db: Database, board_id: int) -> tuple[Status, ...]:
+    """The board's BRAG key, best first: its own if it has set one, else the default."""
+    rows = db.execute(
+        "SELECT key, label, meaning, colour FROM status_keys"
+        " WHERE board_id = ? AND in_use = 1 ORDER BY position",
+        [board_id],
+    ).fetchall()
+    return tuple(Status(*row) for row in rows) or DEFAULT_KEY

@@ -16,6 +16,15 @@ ENVIRONMENT = {
     "SIGN_IN_MAX_FAILURES": "TRACKER_SIGN_IN_MAX_FAILURES",
     "SIGN_IN_LOCKOUT_MINUTES": "TRACKER_SIGN_IN_LOCKOUT_MINUTES",
     "UPLOAD_MAX_BYTES": "TRACKER_UPLOAD_MAX_BYTES",
+    "EVIDENCE_MAX_BYTES": "TRACKER_EVIDENCE_MAX_BYTES",
+    "EVIDENCE_FOLDER": "TRACKER_EVIDENCE_FOLDER",
+    "BASE_URL": "TRACKER_BASE_URL",
+    "MAIL_SERVER": "TRACKER_MAIL_SERVER",
+    "MAIL_PORT": "TRACKER_MAIL_PORT",
+    "MAIL_USERNAME": "TRACKER_MAIL_USERNAME",
+    "MAIL_PASSWORD": "TRACKER_MAIL_PASSWORD",
+    "MAIL_USE_TLS": "TRACKER_MAIL_USE_TLS",
+    "MAIL_FROM": "TRACKER_MAIL_FROM",
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -34,6 +43,16 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         SIGN_IN_MAX_FAILURES=5,
         SIGN_IN_LOCKOUT_MINUTES=15,
         UPLOAD_MAX_BYTES=20 * 1024 * 1024,
+        EVIDENCE_MAX_BYTES=10 * 1024 * 1024,
+        EVIDENCE_FOLDER=str(instance / "evidence"),
+        # Links in emails point here: the address people use to reach the tracker.
+        BASE_URL="http://127.0.0.1:5000",
+        MAIL_SERVER="localhost",
+        MAIL_PORT=25,
+        MAIL_USERNAME="",
+        MAIL_PASSWORD="",
+        MAIL_USE_TLS=False,
+        MAIL_FROM="Improvement plan tracker <tracker@localhost>",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session does
     )
     app.config.from_pyfile(instance / "config.py", silent=True)

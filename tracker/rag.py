@@ -1,4 +1,5 @@
-"""The BRAG status key: the words, meanings and colours a board uses for progress.
+"""The BRAG status key: the words, meanings and colours a board uses for progress, and the
+direction of travel between two quarters.
 
 Status is never shown by colour alone: every use prints the label too.
 """
@@ -14,14 +15,42 @@ class Status:
     colour: str  # a CSS colour for print and charts
 
 
+# Best first. A board may rename, re-explain, recolour or drop Blue (see boards.status_key_of).
 DEFAULT_KEY: tuple[Status, ...] = (
     Status("blue", "Blue", "Complete", "#1d70b8"),
     Status("green", "Green", "On track", "#00703c"),
     Status("amber", "Amber", "At risk or behind", "#f47738"),
     Status("red", "Red", "Off track or not started", "#d4351c"),
 )
+STATUS_KEYS = tuple(status.key for status in DEFAULT_KEY)
+
+
+@dataclass(frozen=True)
+class Direction:
+    arrow: str  # "↑"
+    word: str  # "Improving": always printed beside the arrow
+
+
+IMPROVING = Direction("↑", "Improving")
+WORSENING = Direction("↓", "Worsening")
+UNCHANGED = Direction("→", "No change")
+NEW = Direction("•", "No earlier status")
+NONE = Direction("\u2013", "No status this quarter")  # an en dash
 
 
 def status_for(key: str | None, status_key: tuple[Status, ...] = DEFAULT_KEY) -> Status | None:
     """The status with this stored key, or None for no status."""
     return next((status for status in status_key if status.key == key), None)
+
+
+def direction(
+    previous: str | None, current: str | None, status_key: tuple[Status, ...] = DEFAULT_KEY
+) -> Direction:
+    """How a recommendation moved from last quarter's status to this quarter's."""
+    order = [status.key for status in status_key]
+    if current not in order:
+        return NONE
+    if previous not in order:
+        return NEW
+    change = order.index(previous) - order.index(current)  # best first, so lower is better
+    return IMPROVING if change > 0 else WORSENING if change < 0 else UNCHANGED
