@@ -83,7 +83,8 @@ def test_a_champion_cannot_use_the_administrators_forms(app, signed_in, count_ro
     token = csrf_token(client, "/plans/1")
     for rule in state_changing_routes(app):
         before = count_rows()
-        assert client.get(demo_url(rule)).status_code == 403, rule.rule
+        if "GET" in rule.methods:
+            assert client.get(demo_url(rule)).status_code == 403, rule.rule
         response = client.post(demo_url(rule), data={"csrf_token": token, "name": "Changed"})
         assert response.status_code == 403, rule.rule
         assert count_rows() == before
@@ -162,9 +163,10 @@ def test_guessing_another_boards_ids_reveals_and_changes_nothing(
             continue
         url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(other_board[m[1]]), rule.rule)
         before = count_rows()
-        response = client.get(url)
-        assert response.status_code == 404, url
-        assert "Secret recommendation" not in response.get_data(as_text=True)
+        if "GET" in rule.methods:
+            response = client.get(url)
+            assert response.status_code == 404, url
+            assert "Secret recommendation" not in response.get_data(as_text=True)
         if rule.methods & STATE_CHANGING:
             assert client.post(url, data={"csrf_token": token, "name": "x"}).status_code == 404
             assert count_rows() == before, url

@@ -58,8 +58,9 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.people import bp as people
     from tracker.plans import bp as plans
     from tracker.reports import bp as reports
+    from tracker.updates import bp as updates
 
-    for blueprint in (auth, plans, inspections, people, reports, demo):
+    for blueprint in (auth, plans, inspections, people, reports, updates, demo):
         app.register_blueprint(blueprint)
     permissions.public(app.view_functions["static"])
 

@@ -85,14 +85,16 @@ def enforce():
         return None
     db = get_db()
     board_id = permission.board_of(db, **(request.view_args or {}))
-    role = role_on_board(db, current_user.id, board_id) if board_id is not None else None
+    role, person_id = (
+        membership_on_board(db, current_user.id, board_id) if board_id is not None else (None, None)
+    )
     if role is None:
         abort(404)
     if role not in permission.roles:
         abort(403)
     if role == "scrutiny" and request.method not in SAFE_METHODS:
         abort(403)
-    g.board_id, g.role = board_id, role
+    g.board_id, g.role, g.person_id = board_id, role, person_id
     return None
 
 
@@ -101,9 +103,10 @@ def sees_unapproved(role: str) -> bool:
     return role in ("administrator", "champion")
 
 
-def role_on_board(db: Database, user_id: int, board_id: int) -> str | None:
-    """The user's role on the board, or None when they have none."""
+def membership_on_board(db: Database, user_id: int, board_id: int) -> tuple:
+    """(role, person id) of the user on the board; (None, None) when they have no role."""
     row = db.execute(
-        "SELECT role FROM memberships WHERE user_id = ? AND board_id = ?", [user_id, board_id]
+        "SELECT role, person_id FROM memberships WHERE user_id = ? AND board_id = ?",
+        [user_id, board_id],
     ).fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else (None, None)

@@ -136,6 +136,65 @@ def plan_as_data(db: Database, plan_id: int, *, approved_only: bool) -> dict:
     }
 
 
+def championed_this_quarter(db: Database, user_id: int) -> list[dict]:
+    """The recommendations the user champions, in every plan on their boards, each with the
+    state of its update for the plan's current quarter ("due" when there is none yet)."""
+    rows = db.query(
+        """
+        SELECT recommendations.id, recommendations.number, recommendations.text,
+               plans.id AS plan_id, plans.title AS plan, plans.current_quarter AS quarter,
+               quarters.update_deadline,
+               (SELECT state FROM progress_updates
+                WHERE recommendation_id = recommendations.id AND quarter_id = quarters.id
+                ORDER BY revision DESC LIMIT 1) AS state
+        FROM memberships
+        JOIN champions ON champions.person_id = memberships.person_id
+        JOIN recommendations ON recommendations.id = champions.recommendation_id
+        JOIN plans ON plans.id = recommendations.plan_id AND plans.board_id = memberships.board_id
+        LEFT JOIN quarters ON quarters.plan_id = plans.id AND quarters.label = plans.current_quarter
+        WHERE memberships.user_id = ? AND memberships.role = 'champion'
+        GROUP BY recommendations.id
+        ORDER BY plans.id, recommendations.position
+        """,
+        [user_id],
+    )
+    return [{**row, "state": row["state"] or "due"} for row in rows]
+
+
+def missing_count(db: Database, plan_id: int, quarter_id: int) -> int:
+    """How many of the plan's recommendations have no submitted or approved update for the
+    quarter."""
+    return _scalar(
+        db,
+        """
+        SELECT count(*) FROM recommendations
+        WHERE plan_id = ? AND coalesce((
+            SELECT state FROM progress_updates
+            WHERE recommendation_id = recommendations.id AND quarter_id = ?
+            ORDER BY revision DESC LIMIT 1), 'missing') NOT IN ('submitted', 'approved')
+        """,
+        plan_id,
+        quarter_id,
+    )
+
+
+def current_updates(db: Database, plan_id: int) -> dict[int, dict]:
+    """Each recommendation's latest revision in the plan's current quarter, by its id."""
+    rows = db.query(
+        """
+        SELECT updates.* FROM progress_updates AS updates
+        JOIN quarters ON quarters.id = updates.quarter_id
+        JOIN plans ON plans.id = quarters.plan_id AND plans.current_quarter = quarters.label
+        WHERE plans.id = ? AND updates.revision = (
+            SELECT max(revision) FROM progress_updates
+            WHERE recommendation_id = updates.recommendation_id
+              AND quarter_id = updates.quarter_id)
+        """,
+        [plan_id],
+    )
+    return {row["recommendation_id"]: _with_status(row) for row in rows}
+
+
 def recommendation_source(db: Database, recommendation_id: int) -> dict | None:
     """The inspection's source text and where in it the recommendation stands, if known."""
     return next(

@@ -12,14 +12,18 @@ from tracker.plans import bp, queries
 from tracker.plans.champions import champions_fingerprint, set_champions
 from tracker.plans.forms import ChampionsForm
 from tracker.reports.extraction import source_excerpt
+from tracker.updates.workflow import is_champion
 
 
 @bp.route("/")
 @signed_in
 def index():
-    """The plans on the user's boards."""
+    """The plans on the user's boards, and for a champion what is due from them."""
+    db = get_db()
     return render_template(
-        "plans/index.html", plans=queries.plans_for_user(get_db(), current_user.id)
+        "plans/index.html",
+        plans=queries.plans_for_user(db, current_user.id),
+        championed=queries.championed_this_quarter(db, current_user.id),
     )
 
 
@@ -54,10 +58,16 @@ def recommendation(recommendation_id: int):
     found = queries.get_recommendation(
         db, recommendation_id, approved_only=not sees_unapproved(g.role)
     )
+    plan = queries.get_plan(db, found["plan_id"])
     return render_template(
         "plans/recommendation.html",
         recommendation=found,
-        plan=queries.get_plan(db, found["plan_id"]),
+        plan=plan,
+        current=queries.current_updates(db, plan["id"]).get(recommendation_id)
+        if sees_unapproved(g.role)
+        else None,
+        can_update=g.role == "administrator"
+        or (g.role == "champion" and is_champion(db, g.person_id, recommendation_id)),
     )
 
 

@@ -1,0 +1,41 @@
+"""Making names and addresses from the database safe to put in an email's headers.
+
+Names and addresses are typed in by people (or imported from reports), so they can hold
+anything: a line break in a name would start a new header ("Bcc: ..."), and a comma in an
+address would send to two people. These helpers are the one place that decides what is safe.
+"""
+
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+
+MAX_NAME_LENGTH = 200  # the people and users tables allow no more
+
+
+def one_line(text: str | None, limit: int = MAX_NAME_LENGTH) -> str:
+    """`text` on one line: control characters (CR, LF, tab, NUL...) and any run of white space,
+    including Unicode line and paragraph separators, become a single space."""
+    if not text:
+        return ""
+    visible = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return " ".join(visible.split())[:limit].strip()
+
+
+def single_address(value: str | None) -> str | None:
+    """`value` as one valid email address, or None if it is not exactly that.
+
+    The same check as account sign-up (email-validator, no DNS look-up), stricter in two ways:
+    the address must be plain ASCII (or an internationalised domain, sent as its ASCII form),
+    because a server without SMTPUTF8 would refuse it and stop the whole run; and there must be
+    nothing else in the value: no display name, no second address, no line break.
+    """
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in value):
+        return None
+    try:
+        result = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return None
+    return result.ascii_email or result.normalized

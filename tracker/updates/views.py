@@ -1,0 +1,147 @@
+"""The update form, the administrator's review, and closing a quarter."""
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.audit import Actor
+from tracker.boards import status_key_of
+from tracker.db import get_db
+from tracker.permissions import board_role
+from tracker.plans import queries as plans
+from tracker.quarters import Quarter
+from tracker.updates import bp, workflow
+
+EDITORS = ("administrator", "champion")
+
+
+def _current_quarter(db, plan: dict) -> dict:
+    """The plan's current quarter's row, made on first use."""
+    if not plan["current_quarter"]:
+        abort(404)
+    quarter_id = workflow.ensure_quarter(
+        db, plan["id"], Quarter.parse(plan["current_quarter"]), Actor(current_user.id, g.board_id)
+    )
+    return db["quarters"].get(quarter_id)
+
+
+@bp.route("/recommendations/<id:recommendation_id>/update", methods=["GET", "POST"])
+@board_role(*EDITORS, board_of=plans.board_of_recommendation)
+def edit(recommendation_id: int):
+    """A champion's update on one recommendation for the current quarter."""
+    db = get_db()
+    if g.role == "champion" and not workflow.is_champion(db, g.person_id, recommendation_id):
+        abort(403)
+    recommendation = plans.get_recommendation(db, recommendation_id, approved_only=False)
+    plan = plans.get_plan(db, recommendation["plan_id"])
+    quarter = _current_quarter(db, plan)
+    status_key = status_key_of(db, g.board_id)
+    latest = workflow.latest_revision(db, recommendation_id, quarter["id"])
+    fields = (
+        dict(latest)
+        if latest
+        else {
+            "status": workflow.starting_status(db, recommendation_id, quarter["starts_on"]),
+        }
+    )
+    problems, conflict, status = {}, None, 200
+    if request.method == "POST":
+        fields = {name: request.form.get(name, "") for name in (*workflow.TEXT_FIELDS, "status")}
+        submit = request.form.get("action") == "submit"
+        problems = workflow.update_problems(fields, status_key, submitting=submit)
+        if not problems:
+            try:
+                workflow.save_update(
+                    db,
+                    recommendation_id,
+                    quarter["id"],
+                    fields,
+                    request.form.get("based_on", type=int) or 0,
+                    submit,
+                    Actor(current_user.id, g.board_id),
+                )
+            except workflow.Conflict as clash:
+                conflict, status = clash.latest, 409
+            except workflow.UpdateError as error:
+                problems, status = {"narrative": str(error)}, 409
+            else:
+                flash(
+                    "Your update is submitted for approval."
+                    if submit
+                    else "Your draft is saved. Submit it when it is ready."
+                )
+                return redirect(
+                    url_for("plans.recommendation", recommendation_id=recommendation_id)
+                )
+        else:
+            status = 400
+    return render_template(
+        "updates/edit.html",
+        recommendation=recommendation,
+        plan=plan,
+        quarter=quarter,
+        latest=conflict or latest,
+        conflict=conflict,
+        fields=fields,
+        problems=problems,
+        status_key=status_key,
+    ), status
+
+
+@bp.route("/recommendations/<id:recommendation_id>/review", methods=["POST"])
+@board_role("administrator", board_of=plans.board_of_recommendation)
+def review(recommendation_id: int):
+    """Approve the submitted update, or return it with a reason."""
+    db = get_db()
+    plan = plans.get_plan(
+        db, plans.get_recommendation(db, recommendation_id, approved_only=False)["plan_id"]
+    )
+    quarter = _current_quarter(db, plan)
+    approve = request.form.get("decision") == "approve"
+    try:
+        workflow.review_update(
+            db,
+            recommendation_id,
+            quarter["id"],
+            approve,
+            request.form.get("note", ""),
+            request.form.get("based_on", type=int) or 0,
+            Actor(current_user.id, g.board_id),
+        )
+    except workflow.Conflict:
+        flash(
+            "The update changed while you were reading it: read it again before deciding.", "error"
+        )
+    except workflow.UpdateError as error:
+        flash(str(error), "error")
+    else:
+        flash("Update approved." if approve else "Update returned to its champions.")
+    return redirect(url_for("plans.recommendation", recommendation_id=recommendation_id))
+
+
+@bp.route("/plans/<id:plan_id>/quarters", methods=["GET", "POST"])
+@board_role("administrator", board_of=plans.board_of_plan)
+def quarters(plan_id: int):
+    """Deadlines and board dates for the current quarter, and closing it after the board."""
+    db = get_db()
+    plan = plans.get_plan(db, plan_id)
+    quarter = _current_quarter(db, plan)
+    problems = {}
+    if request.method == "POST":
+        if request.form.get("action") == "lock":
+            label = workflow.lock_quarter(
+                db, plan_id, quarter["id"], Actor(current_user.id, g.board_id)
+            )
+            flash(f"{quarter['label']} is closed. {label} is now open for updates.")
+            return redirect(url_for("plans.show", plan_id=plan_id))
+        dates, problems = workflow.quarter_dates(request.form)
+        if not problems:
+            workflow.set_quarter_dates(db, quarter["id"], dates, Actor(current_user.id, g.board_id))
+            flash(f"Dates saved for {quarter['label']}.")
+            return redirect(url_for("updates.quarters", plan_id=plan_id))
+    return render_template(
+        "updates/quarters.html",
+        plan=plan,
+        quarter=quarter,
+        problems=problems,
+        missing=plans.missing_count(db, plan_id, quarter["id"]),
+    ), 400 if problems else 200
