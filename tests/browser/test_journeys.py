@@ -249,6 +249,9 @@ PAGES = {
     "ratings": (f"/inspections/{INSPECTION}", 200),
     "people": (f"/boards/{BOARD}/people", 200),
     "change-champions": ("/recommendations/1/champions", 200),
+    "update-form": ("/recommendations/2/update", 200),
+    "quarter-dates-and-closing": (f"/plans/{PLAN}/quarters", 200),
+    "import-a-report": (f"/boards/{BOARD}/reports/new", 200),
     "page-not-found": ("/no-such-page", 404),
     "forbidden": ("/recommendations/1/champions", 403),
 }
@@ -263,6 +266,9 @@ SEEN_BY = {
     "ratings": ROLES,
     "people": ROLES,
     "change-champions": ["administrator"],
+    "update-form": ["administrator", "champion"],
+    "quarter-dates-and-closing": ["administrator"],
+    "import-a-report": ["administrator"],
     "page-not-found": [None, *ROLES],
     "forbidden": ["champion", "scrutiny"],
 }
