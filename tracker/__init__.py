@@ -53,14 +53,26 @@ def _init_security(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from tracker.auth import bp as auth
+    from tracker.dashboard import bp as dashboard
     from tracker.demo import bp as demo
     from tracker.inspections import bp as inspections
     from tracker.people import bp as people
     from tracker.plans import bp as plans
+    from tracker.reminders import bp as reminders
     from tracker.reports import bp as reports
     from tracker.updates import bp as updates
 
-    for blueprint in (auth, plans, inspections, people, reports, updates, demo):
+    for blueprint in (
+        auth,
+        plans,
+        inspections,
+        people,
+        reports,
+        updates,
+        dashboard,
+        reminders,
+        demo,
+    ):
         app.register_blueprint(blueprint)
     permissions.public(app.view_functions["static"])
 

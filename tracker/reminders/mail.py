@@ -19,7 +19,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from tracker.reminders.addresses import one_line
+from tracker.reminders.addresses import one_line, single_address
 from tracker.reminders.due import ChampionReminder, Recipient, Reminders
 from tracker.template_helpers import SERVICE_NAME
 
@@ -138,6 +138,10 @@ def _context(reminders: Reminders, **values) -> dict:
 
 
 def _message(sender: Address, to: Recipient, subject: str, body: str) -> EmailMessage:
+    # `due` only makes Recipients with checked addresses; check again so that no other
+    # caller of `compose` can send to a list of addresses or a malformed one.
+    if single_address(to.email) != to.email:
+        raise ValueError(f"{to.email!r} is not a single valid email address")
     message = EmailMessage()
     message["From"] = sender
     # Address() quotes or encodes the display name as needed; `to.name` is already on one
