@@ -53,6 +53,7 @@ def _init_security(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from tracker.auth import bp as auth
+    from tracker.board_settings import bp as board_settings
     from tracker.dashboard import bp as dashboard
     from tracker.demo import bp as demo
     from tracker.inspections import bp as inspections
@@ -71,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
         updates,
         dashboard,
         reminders,
+        board_settings,
         demo,
     ):
         app.register_blueprint(blueprint)

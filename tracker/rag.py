@@ -4,6 +4,7 @@ direction of travel between two quarters.
 Status is never shown by colour alone: every use prints the label too.
 """
 
+import re
 from dataclasses import dataclass
 
 
@@ -54,3 +55,29 @@ def direction(
         return NEW
     change = order.index(previous) - order.index(current)  # best first, so lower is better
     return IMPROVING if change > 0 else WORSENING if change < 0 else UNCHANGED
+
+
+def status_key_problems(statuses: list[dict]) -> dict[str, str]:
+    """What is wrong with a board's edited key ({field id: message}); empty when it can be
+    saved. Each status needs words and a meaning, a colour like #d4351c, and a place in the
+    order; only Blue may be left out, as councils differ on whether they use it."""
+    problems = {}
+    positions = [status.get("position") for status in statuses if status.get("in_use")]
+    for status in statuses:
+        key = status["key"]
+        if not status.get("in_use"):
+            if key != "blue":
+                problems[f"{key}-in_use"] = f"{key.capitalize()} must stay in the key"
+            continue
+        label, meaning = (status.get("label") or "").strip(), (status.get("meaning") or "").strip()
+        if not label or len(label) > 40:
+            problems[f"{key}-label"] = "Enter the status's name, in 40 characters or fewer"
+        if not meaning or len(meaning) > 200:
+            problems[f"{key}-meaning"] = "Enter what the status means, in 200 characters or fewer"
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", status.get("colour") or ""):
+            problems[f"{key}-colour"] = "Enter the colour as # and six hex digits, like #d4351c"
+        if status.get("position") not in range(1, len(statuses) + 1):
+            problems[f"{key}-position"] = "Choose a place in the order"
+    if not problems and len(set(positions)) != len(positions):
+        problems["green-position"] = "Give each status its own place in the order"
+    return problems

@@ -6,6 +6,7 @@ from flask import Flask, g
 from flask_login import current_user
 
 from tracker.auth.accounts import memberships
+from tracker.boards import status_key_of
 from tracker.db import get_db
 from tracker.permissions import ROLE_NAMES
 from tracker.rag import DEFAULT_KEY
@@ -42,6 +43,6 @@ def _page_values() -> dict:
         "role": role,
         "board_id": board_id,
         "role_names": ROLE_NAMES,
-        "status_key": DEFAULT_KEY,
+        "status_key": status_key_of(get_db(), board_id) if board_id else DEFAULT_KEY,
         "user": current_user,
     }

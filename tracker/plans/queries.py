@@ -4,7 +4,8 @@ from collections import defaultdict
 
 from sqlite_utils import Database
 
-from tracker.rag import status_for
+from tracker.boards import status_key_of
+from tracker.rag import Status, status_for
 
 CHAMPION_KINDS = ("board", "service")
 
@@ -74,7 +75,9 @@ def recommendations_of(db: Database, plan_id: int, *, approved_only: bool) -> li
     ids = [recommendation["id"] for recommendation in recommendations]
     key_lines = _group(_key_lines(db, ids))
     champions = _group(_champions(db, ids))
-    updates = _group(_latest_updates(db, ids, approved_only=approved_only))
+    updates = _group(
+        _latest_updates(db, ids, approved_only=approved_only, status_key=_key_of_plan(db, plan_id))
+    )
     for recommendation in recommendations:
         recommendation_id = recommendation["id"]
         recommendation["key_lines"] = key_lines[recommendation_id]
@@ -192,7 +195,8 @@ def current_updates(db: Database, plan_id: int) -> dict[int, dict]:
         """,
         [plan_id],
     )
-    return {row["recommendation_id"]: _with_status(row) for row in rows}
+    status_key = _key_of_plan(db, plan_id)
+    return {row["recommendation_id"]: _with_status(row, status_key) for row in rows}
 
 
 def recommendation_source(db: Database, recommendation_id: int) -> dict | None:
@@ -242,7 +246,9 @@ def _champions(db: Database, recommendation_ids: list[int]) -> list[dict]:
     )
 
 
-def _latest_updates(db: Database, recommendation_ids: list[int], *, approved_only: bool):
+def _latest_updates(
+    db: Database, recommendation_ids: list[int], *, approved_only: bool, status_key
+):
     visible = "AND state = 'approved'" if approved_only else ""
     rows = _rows_for(
         db,
@@ -258,7 +264,7 @@ def _latest_updates(db: Database, recommendation_ids: list[int], *, approved_onl
         """,  # noqa: S608 - `visible` is one of two constant strings
         recommendation_ids,
     )
-    return [_with_status(row) for row in rows]
+    return [_with_status(row, status_key) for row in rows]
 
 
 def _revisions(db: Database, recommendation_id: int, *, approved_only: bool) -> list[dict]:
@@ -274,11 +280,17 @@ def _revisions(db: Database, recommendation_id: int, *, approved_only: bool) -> 
         """,  # noqa: S608 - `visible` is one of two constant strings
         [recommendation_id],
     )
-    return [_with_status(row) for row in rows]
+    status_key = status_key_of(db, board_of_recommendation(db, recommendation_id))
+    return [_with_status(row, status_key) for row in rows]
 
 
-def _with_status(update: dict) -> dict:
-    status = status_for(update["status"])
+def _key_of_plan(db: Database, plan_id: int) -> tuple[Status, ...]:
+    return status_key_of(db, board_of_plan(db, plan_id))
+
+
+def _with_status(update: dict, status_key: tuple[Status, ...]) -> dict:
+    # A status the board has since stopped using keeps its default words.
+    status = status_for(update["status"], status_key) or status_for(update["status"])
     update["status_label"] = status.label if status else None
     update["status_meaning"] = status.meaning if status else None
     return update

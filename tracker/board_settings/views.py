@@ -1,0 +1,81 @@
+"""Changing the board's status key."""
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker import audit
+from tracker.board_settings import bp
+from tracker.boards import board_in_url, get_board, status_key_of
+from tracker.db import get_db, write_transaction
+from tracker.permissions import board_role
+from tracker.rag import DEFAULT_KEY, STATUS_KEYS, status_key_problems
+
+
+@bp.route("/boards/<id:board_id>/status-key", methods=["GET", "POST"])
+@board_role("administrator", board_of=board_in_url)
+def status_key(board_id: int):
+    """The words, meanings, colours and order of the board's statuses, and whether it uses
+    Blue; shown wherever statuses are, and printed on every pack."""
+    db = get_db()
+    current = {status.key: status for status in status_key_of(db, board_id)}
+    statuses = [
+        {
+            "key": default.key,
+            "in_use": default.key in current,
+            **_as_fields(current.get(default.key, default)),
+            "position": list(current).index(default.key) + 1 if default.key in current else None,
+        }
+        for default in DEFAULT_KEY
+    ]
+    problems = {}
+    if request.method == "POST":
+        statuses = [_from_form(key) for key in STATUS_KEYS]
+        problems = status_key_problems(statuses)
+        if not problems:
+            _save(db, board_id, statuses, audit.Actor(current_user.id, g.board_id))
+            flash("The status key is saved.")
+            return redirect(url_for("board_settings.status_key", board_id=board_id))
+    return render_template(
+        "board_settings/status_key.html",
+        board=get_board(db, board_id),
+        statuses=statuses,
+        problems=problems,
+    ), 400 if problems else 200
+
+
+def _as_fields(status) -> dict:
+    return {"label": status.label, "meaning": status.meaning, "colour": status.colour}
+
+
+def _from_form(key: str) -> dict:
+    position = request.form.get(f"{key}-position", "")
+    return {
+        "key": key,
+        "in_use": key != "blue" or request.form.get("blue-in_use") == "yes",
+        "label": request.form.get(f"{key}-label", "").strip(),
+        "meaning": request.form.get(f"{key}-meaning", "").strip(),
+        "colour": request.form.get(f"{key}-colour", "").strip(),
+        "position": int(position) if position.isdigit() else None,
+    }
+
+
+def _save(db, board_id: int, statuses: list[dict], actor: audit.Actor) -> None:
+    with write_transaction(db):
+        for status in statuses:
+            row = {
+                "label": status["label"] or status["key"].capitalize(),
+                "meaning": status["meaning"] or "-",
+                "colour": status["colour"] or "#505a5f",
+                "position": status["position"] or 99,
+                "in_use": int(status["in_use"]),
+            }
+            existing = db.execute(
+                "SELECT id FROM status_keys WHERE board_id = ? AND key = ?",
+                [board_id, status["key"]],
+            ).fetchone()
+            if existing:
+                audit.update(db, "status_keys", existing[0], row, actor)
+            else:
+                audit.insert(
+                    db, "status_keys", {"board_id": board_id, "key": status["key"], **row}, actor
+                )
