@@ -51,6 +51,11 @@ def test_a_red_update_is_returned_resubmitted_approved_and_the_quarter_closed(
     expect(row).to_contain_text("The diversity plan has stalled.")
     screenshot(admin, "plan-after-approval")
 
+    admin.get_by_role("link", name="Dashboard for 2022/23 Q4").click()
+    expect(admin.get_by_role("heading", level=1)).to_contain_text("2022/23 Q4")
+    expect(admin.locator("main")).to_contain_text("A workshop with partners on 9 March.")
+    screenshot(admin, "dashboard-after-approval")
+    admin.goto("/plans/1")
     admin.get_by_role("link", name="Dates for 2022/23 Q4, and closing it").click()
     admin.get_by_role("button", name="Close 2022/23 Q4 and open the next quarter").click()
     expect(admin.get_by_text("2022/23 Q4 is closed. 2023/24 Q1 is now open")).to_be_visible()
