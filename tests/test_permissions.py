@@ -19,6 +19,8 @@ DEMO_IDS = {
     "board_id": 1,
     "person_id": 1,
     "import_id": 1,
+    "action_id": 1,
+    "evidence_id": 1,
 }
 SUNDERLAND = (REPORTS / "sunderland-2022.txt").read_text()
 
@@ -27,6 +29,9 @@ SUNDERLAND = (REPORTS / "sunderland-2022.txt").read_text()
 def demo_import(db):
     """An uploaded report under review on the demo board, so its URLs have an id to use."""
     assert imports.start_import(db, 1, "sunderland.txt", SUNDERLAND, SYSTEM) == 1
+    # On recommendation 4, which the demo champion does not champion.
+    action = {"recommendation_id": 4, "text": "Demo action", "position": 1}
+    assert db["actions"].insert(action).last_pk == 1
 
 
 def demo_url(rule) -> str:
@@ -132,6 +137,18 @@ def other_board(db):
         .last_pk
     )
     person_id = db["people"].insert({"board_id": board_id, "name": "Someone Else"}).last_pk
+    action = {"recommendation_id": recommendation_id, "text": "Secret action", "position": 1}
+    action_id = db["actions"].insert(action).last_pk
+    quarter = {"plan_id": plan_id, "label": "2022/23 Q4", "starts_on": "2023-01-01"}
+    quarter_id = db["quarters"].insert({**quarter, "ends_on": "2023-03-31"}).last_pk
+    update = {"recommendation_id": recommendation_id, "quarter_id": quarter_id, "revision": 1}
+    update_id = db["progress_updates"].insert({**update, "state": "approved"}).last_pk
+    evidence = {"update_id": update_id, "original_name": "secret.pdf", "stored_name": "0" * 32}
+    evidence_id = (
+        db["evidence_files"]
+        .insert({**evidence, "content_type": "application/pdf", "size": 1, "sha256": "0" * 64})
+        .last_pk
+    )
     accounts.create_user(
         db,
         email="admin@another.example.org",
@@ -144,6 +161,8 @@ def other_board(db):
     import_id = imports.start_import(db, board_id, "other.txt", SUNDERLAND + "\nOther.", SYSTEM)
     return {
         "import_id": import_id,
+        "action_id": action_id,
+        "evidence_id": evidence_id,
         "plan_id": plan_id,
         "recommendation_id": recommendation_id,
         "board_id": board_id,

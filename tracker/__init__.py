@@ -52,6 +52,7 @@ def _init_security(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from tracker.actions import bp as actions
     from tracker.auth import bp as auth
     from tracker.board_settings import bp as board_settings
     from tracker.dashboard import bp as dashboard
@@ -70,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
         people,
         reports,
         updates,
+        actions,
         dashboard,
         reminders,
         board_settings,

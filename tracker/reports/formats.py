@@ -95,10 +95,10 @@ def read_report(filename: str, data: bytes, max_bytes: int = MAX_UPLOAD_BYTES_DE
     `normalise_text`), with PDF page numbers and running headers and footers removed.
     """
     if len(data) > max_bytes:
-        raise ReportFileError(f"The file is larger than {_describe_size(max_bytes)}")
+        raise ReportFileError(f"The file is larger than {describe_size(max_bytes)}")
     if not data:
         raise ReportFileError(EMPTY)
-    extension = _extension(filename)
+    extension = extension_of(filename)
     if extension == "doc":
         raise ReportFileError(OLD_WORD)
     if extension not in _ALLOWED_EXTENSIONS:
@@ -139,7 +139,7 @@ def read_pasted_text(text: str, max_bytes: int = MAX_UPLOAD_BYTES_DEFAULT) -> st
     text = text or ""
     # Every character is at least one byte, so a long string is refused without encoding it.
     if len(text) > max_bytes or len(text.encode("utf-8", "replace")) > max_bytes:
-        raise ReportFileError(f"The pasted text is larger than {_describe_size(max_bytes)}")
+        raise ReportFileError(f"The pasted text is larger than {describe_size(max_bytes)}")
     text = normalise_text(text)
     if not text.strip():
         raise ReportFileError(PASTED_EMPTY)
@@ -186,7 +186,7 @@ def normalise_text(text: str) -> str:
     return text.strip("\n")
 
 
-def _describe_size(size: int) -> str:
+def describe_size(size: int) -> str:
     """A byte count as the user would say it: "20 MB", "1.5 MB", "500 KB"."""
     megabytes = size / (1024 * 1024)
     if megabytes >= 1:
@@ -197,7 +197,7 @@ def _describe_size(size: int) -> str:
     return f"{size} bytes"
 
 
-def _extension(filename: str) -> str:
+def extension_of(filename: str) -> str:
     """The lower-case extension without its dot, or "" when the name has none."""
     # Some browsers send the whole path of the file on the user's computer.
     name = re.split(r"[\\/]", filename or "")[-1].strip().lower()

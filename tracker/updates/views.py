@@ -1,15 +1,25 @@
 """The update form, the administrator's review, and closing a quarter."""
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 from tracker.audit import Actor
 from tracker.boards import status_key_of
 from tracker.db import get_db
-from tracker.permissions import board_role
+from tracker.permissions import board_member, board_role, sees_unapproved
 from tracker.plans import queries as plans
 from tracker.quarters import Quarter
-from tracker.updates import bp, workflow
+from tracker.updates import bp, evidence, workflow
 
 EDITORS = ("administrator", "champion")
 
@@ -43,26 +53,47 @@ def edit(recommendation_id: int):
             "status": workflow.starting_status(db, recommendation_id, quarter["starts_on"]),
         }
     )
-    problems, conflict, status = {}, None, 200
+    problems, conflict, status, files_chosen = {}, None, 200, False
+    max_bytes = int(current_app.config["EVIDENCE_MAX_BYTES"])
+    max_total = int(current_app.config["UPLOAD_MAX_BYTES"])
     if request.method == "POST":
         fields = {name: request.form.get(name, "") for name in (*workflow.TEXT_FIELDS, "status")}
         submit = request.form.get("action") == "submit"
         problems = workflow.update_problems(fields, status_key, submitting=submit)
+        uploads = request.files.getlist("evidence")
+        files_chosen = any(upload.filename for upload in uploads)
+        try:
+            checked = evidence.check_uploads(uploads, max_bytes)
+        except evidence.EvidenceError as error:
+            problems["evidence"] = str(error)
         if not problems:
+            actor = Actor(current_user.id, g.board_id)
             try:
-                workflow.save_update(
+                evidence.save_with_files(
                     db,
-                    recommendation_id,
-                    quarter["id"],
-                    fields,
-                    request.form.get("based_on", type=int) or 0,
-                    submit,
-                    Actor(current_user.id, g.board_id),
+                    current_app.config["EVIDENCE_FOLDER"],
+                    checked,
+                    actor,
+                    lambda: workflow.save_update(
+                        db,
+                        recommendation_id,
+                        quarter["id"],
+                        fields,
+                        request.form.get("based_on", type=int) or 0,
+                        submit,
+                        actor,
+                    ),
                 )
             except workflow.Conflict as clash:
                 conflict, status = clash.latest, 409
             except workflow.UpdateError as error:
                 problems, status = {"narrative": str(error)}, 409
+            except OSError:
+                current_app.logger.exception("Could not store evidence files")
+                problems = {
+                    "evidence": "The files could not be stored, so nothing was saved: try again"
+                }
+                status = 500
             else:
                 flash(
                     "Your update is submitted for approval."
@@ -84,7 +115,50 @@ def edit(recommendation_id: int):
         fields=fields,
         problems=problems,
         status_key=status_key,
+        files=evidence.files_of_revision(db, conflict or latest) if (conflict or latest) else [],
+        files_chosen=files_chosen,
+        accept=evidence.ACCEPT,
+        max_files=evidence.MAX_FILES_PER_SAVE,
+        max_size=evidence.describe_size(max_bytes),
+        # The whole form is capped too (a larger one is refused as too large).
+        max_total=evidence.describe_size(max_total)
+        if max_total < evidence.MAX_FILES_PER_SAVE * max_bytes
+        else None,
     ), status
+
+
+@bp.route("/evidence/<id:evidence_id>")
+@board_member(board_of=evidence.board_of_evidence)
+def evidence_file(evidence_id: int):
+    """Download an evidence file: the scrutiny panel only once an approved update carries it."""
+    found = evidence.get_evidence(get_db(), evidence_id)
+    if found is None or not (sees_unapproved(g.role) or found["approved"]):
+        abort(404)
+    path = evidence.stored_path(current_app.config["EVIDENCE_FOLDER"], found["stored_name"])
+    if path is None or not path.is_file():
+        current_app.logger.warning("Evidence file %s is missing from the folder", evidence_id)
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=found["content_type"],
+        as_attachment=True,
+        download_name=found["original_name"],
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.app_template_global("evidence_files")
+def evidence_files(update: dict) -> list[dict]:
+    """The evidence files a revision carries, for the history of updates."""
+    return evidence.files_of_revision(get_db(), update)
+
+
+@bp.app_template_filter("file_size")
+def file_size(size: int) -> str:
+    """A file's size as people say it: "120 KB", "1.5 MB"."""
+    return evidence.describe_size(size)
 
 
 @bp.route("/recommendations/<id:recommendation_id>/review", methods=["POST"])
