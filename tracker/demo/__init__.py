@@ -12,6 +12,7 @@ from tracker import audit
 from tracker.auth import accounts
 from tracker.db import get_db, write_transaction
 from tracker.quarters import Quarter
+from tracker.updates.workflow import ensure_quarter
 
 bp = Blueprint("demo", __name__, cli_group=None)
 
@@ -186,16 +187,7 @@ def _load_plan(db, plan, board_id, inspection_id, finding_ids, people, source) -
         },
     )
     for quarter in (current.previous(), current):
-        _insert(
-            db,
-            "quarters",
-            {
-                "plan_id": plan_id,
-                "label": quarter.label,
-                "starts_on": quarter.starts_on.isoformat(),
-                "ends_on": quarter.ends_on.isoformat(),
-            },
-        )
+        ensure_quarter(db, plan_id, quarter, audit.SYSTEM)
     for position, recommendation in enumerate(plan["recommendations"], start=1):
         is_inspectorates = recommendation["origin"] == "inspectorate"
         recommendation_id = _insert(
