@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.dashboard import bp as dashboard
     from tracker.demo import bp as demo
     from tracker.inspections import bp as inspections
+    from tracker.pack import bp as pack
     from tracker.people import bp as people
     from tracker.plans import bp as plans
     from tracker.reminders import bp as reminders
@@ -75,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
         dashboard,
         reminders,
         board_settings,
+        pack,
         demo,
     ):
         app.register_blueprint(blueprint)

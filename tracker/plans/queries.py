@@ -139,6 +139,17 @@ def plan_as_data(db: Database, plan_id: int, *, approved_only: bool) -> dict:
     }
 
 
+def head_of_service(db: Database, board_id: int) -> str | None:
+    """The name of the board's first administrator (the head of service), for the pack's cover."""
+    return _scalar(
+        db,
+        "SELECT users.name FROM memberships JOIN users ON users.id = memberships.user_id"
+        " WHERE memberships.board_id = ? AND memberships.role = 'administrator'"
+        " ORDER BY memberships.id LIMIT 1",
+        board_id,
+    )
+
+
 def championed_this_quarter(db: Database, user_id: int) -> list[dict]:
     """The recommendations the user champions, in every plan on their boards, each with the
     state of its update for the plan's current quarter ("due" when there is none yet)."""
