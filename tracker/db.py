@@ -26,6 +26,12 @@ def open_database(path: str | Path) -> Database:
     return db
 
 
+def scalar(db: Database, sql: str, *parameters):
+    """The first column of the query's first row, or None when it finds no row."""
+    row = db.execute(sql, list(parameters)).fetchone()
+    return row[0] if row else None
+
+
 def get_db() -> Database:
     """The request's database connection, opened on first use."""
     if "db" not in g:

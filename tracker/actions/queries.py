@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from tracker import audit
 from tracker.concurrency import StaleChange, check_unchanged, fingerprint
-from tracker.db import write_transaction
+from tracker.db import scalar, write_transaction
 
 # Each status as stored, with its words on screen, in the order a form offers them.
 STATUSES = {
@@ -40,16 +40,16 @@ def is_overdue(action: dict, today: date) -> bool:
 
 def board_of_action(db: Database, action_id: int) -> int | None:
     """The id of the board whose plan holds the action: the permission check's board finder."""
-    row = db.execute(
+    return scalar(
+        db,
         """
         SELECT plans.board_id FROM actions
         JOIN recommendations ON recommendations.id = actions.recommendation_id
         JOIN plans ON plans.id = recommendations.plan_id
         WHERE actions.id = ?
         """,
-        [action_id],
-    ).fetchone()
-    return row[0] if row else None
+        action_id,
+    )
 
 
 def recommendation_of(db: Database, recommendation_id: int) -> dict | None:

@@ -4,15 +4,17 @@ from itertools import groupby
 
 from sqlite_utils import Database
 
+from tracker.db import scalar
+
 
 def board_of_inspection(db: Database, inspection_id: int) -> int | None:
     """The id of the board overseeing the inspected service."""
-    row = db.execute(
+    return scalar(
+        db,
         "SELECT services.board_id FROM inspections"
         " JOIN services ON services.id = inspections.service_id WHERE inspections.id = ?",
-        [inspection_id],
-    ).fetchone()
-    return row[0] if row else None
+        inspection_id,
+    )
 
 
 def get_inspection(db: Database, inspection_id: int) -> dict:

@@ -4,15 +4,14 @@ from sqlite_utils import Database
 
 from tracker import audit
 from tracker.concurrency import check_unchanged
-from tracker.db import write_transaction
+from tracker.db import scalar, write_transaction
 
 PERSON_FIELDS = ("name", "job_title", "organisation", "email")
 
 
 def board_of_person(db: Database, person_id: int) -> int | None:
     """The id of the board whose directory lists the person."""
-    row = db.execute("SELECT board_id FROM people WHERE id = ?", [person_id]).fetchone()
-    return row[0] if row else None
+    return scalar(db, "SELECT board_id FROM people WHERE id = ?", person_id)
 
 
 def find_person(db: Database, board_id: int, name: str) -> dict | None:

@@ -5,6 +5,7 @@ from collections import defaultdict
 from sqlite_utils import Database
 
 from tracker.boards import status_key_of
+from tracker.db import scalar
 from tracker.rag import Status, status_for
 
 CHAMPION_KINDS = ("board", "service")
@@ -12,12 +13,12 @@ CHAMPION_KINDS = ("board", "service")
 
 def board_of_plan(db: Database, plan_id: int) -> int | None:
     """The id of the board that owns the plan."""
-    return _scalar(db, "SELECT board_id FROM plans WHERE id = ?", plan_id)
+    return scalar(db, "SELECT board_id FROM plans WHERE id = ?", plan_id)
 
 
 def board_of_recommendation(db: Database, recommendation_id: int) -> int | None:
     """The id of the board whose plan holds the recommendation."""
-    return _scalar(
+    return scalar(
         db,
         "SELECT plans.board_id FROM recommendations"
         " JOIN plans ON plans.id = recommendations.plan_id WHERE recommendations.id = ?",
@@ -27,7 +28,7 @@ def board_of_recommendation(db: Database, recommendation_id: int) -> int | None:
 
 def first_plan_id(db: Database) -> int | None:
     """The plan made first, for commands run without a plan id."""
-    return _scalar(db, "SELECT min(id) FROM plans")
+    return scalar(db, "SELECT min(id) FROM plans")
 
 
 def plans_for_user(db: Database, user_id: int) -> list[dict]:
@@ -93,7 +94,7 @@ def recommendations_of(db: Database, plan_id: int, *, approved_only: bool) -> li
 def get_recommendation(db: Database, recommendation_id: int, *, approved_only: bool) -> dict:
     """One recommendation as `recommendations_of` gives it, plus every revision of its updates
     (approved ones only when `approved_only`), newest first."""
-    plan_id = _scalar(db, "SELECT plan_id FROM recommendations WHERE id = ?", recommendation_id)
+    plan_id = scalar(db, "SELECT plan_id FROM recommendations WHERE id = ?", recommendation_id)
     recommendation = next(
         r
         for r in recommendations_of(db, plan_id, approved_only=approved_only)
@@ -141,7 +142,7 @@ def plan_as_data(db: Database, plan_id: int, *, approved_only: bool) -> dict:
 
 def head_of_service(db: Database, board_id: int) -> str | None:
     """The name of the board's first administrator (the head of service), for the pack's cover."""
-    return _scalar(
+    return scalar(
         db,
         "SELECT users.name FROM memberships JOIN users ON users.id = memberships.user_id"
         " WHERE memberships.board_id = ? AND memberships.role = 'administrator'"
@@ -178,7 +179,7 @@ def championed_this_quarter(db: Database, user_id: int) -> list[dict]:
 def missing_count(db: Database, plan_id: int, quarter_id: int) -> int:
     """How many of the plan's recommendations have no submitted or approved update for the
     quarter."""
-    return _scalar(
+    return scalar(
         db,
         """
         SELECT count(*) FROM recommendations
@@ -317,8 +318,3 @@ def _group(rows: list[dict]) -> defaultdict[int, list[dict]]:
     for row in rows:
         grouped[row["recommendation_id"]].append(row)
     return grouped
-
-
-def _scalar(db: Database, sql: str, *parameters):
-    row = db.execute(sql, list(parameters)).fetchone()
-    return row[0] if row else None

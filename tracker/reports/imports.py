@@ -9,7 +9,7 @@ from sqlite_utils import Database
 from tracker import audit
 from tracker.auth.accounts import now, timestamp
 from tracker.concurrency import check_unchanged, fingerprint
-from tracker.db import write_transaction
+from tracker.db import scalar, write_transaction
 from tracker.people.queries import people_of_board
 from tracker.plans.champions import add_champion
 from tracker.reports.drafts import build_draft
@@ -20,8 +20,7 @@ FOUR_POINT_SCALE = "Four-point rating (Outstanding, Good, Requires improvement, 
 
 def board_of_import(db: Database, import_id: int) -> int | None:
     """The id of the board the report was uploaded for."""
-    row = db.execute("SELECT board_id FROM report_imports WHERE id = ?", [import_id]).fetchone()
-    return row[0] if row else None
+    return scalar(db, "SELECT board_id FROM report_imports WHERE id = ?", import_id)
 
 
 def start_import(db: Database, board_id: int, filename: str, text: str, actor: audit.Actor) -> int:

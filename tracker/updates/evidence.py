@@ -29,7 +29,7 @@ from sqlite_utils import Database
 
 from tracker import audit
 from tracker.auth.accounts import now, timestamp
-from tracker.db import write_transaction
+from tracker.db import scalar, write_transaction
 from tracker.reports.formats import describe_size, extension_of
 
 MAX_FILES_PER_SAVE = 10
@@ -288,7 +288,8 @@ def get_evidence(db: Database, evidence_id: int) -> dict | None:
 
 def board_of_evidence(db: Database, evidence_id: int) -> int | None:
     """The id of the board whose plan holds the recommendation the file is evidence for."""
-    row = db.execute(
+    return scalar(
+        db,
         """
         SELECT plans.board_id FROM evidence_files
         JOIN progress_updates ON progress_updates.id = evidence_files.update_id
@@ -296,6 +297,5 @@ def board_of_evidence(db: Database, evidence_id: int) -> int | None:
         JOIN plans ON plans.id = recommendations.plan_id
         WHERE evidence_files.id = ?
         """,
-        [evidence_id],
-    ).fetchone()
-    return row[0] if row else None
+        evidence_id,
+    )

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from tracker import audit
 from tracker.auth.accounts import now, timestamp
-from tracker.db import write_transaction
+from tracker.db import scalar, write_transaction
 from tracker.quarters import Quarter
 from tracker.rag import Status
 
@@ -211,7 +211,8 @@ def ensure_quarter(db: Database, plan_id: int, quarter: Quarter, actor: audit.Ac
 
 def starting_status(db: Database, recommendation_id: int, before: str) -> str | None:
     """The last approved status before the quarter starting on `before` (an ISO date)."""
-    row = db.execute(
+    return scalar(
+        db,
         """
         SELECT updates.status FROM progress_updates AS updates
         JOIN quarters ON quarters.id = updates.quarter_id
@@ -219,9 +220,9 @@ def starting_status(db: Database, recommendation_id: int, before: str) -> str | 
           AND quarters.starts_on < ?
         ORDER BY quarters.starts_on DESC, updates.revision DESC LIMIT 1
         """,
-        [recommendation_id, before],
-    ).fetchone()
-    return row[0] if row else None
+        recommendation_id,
+        before,
+    )
 
 
 def is_champion(db: Database, person_id: int | None, recommendation_id: int) -> bool:
