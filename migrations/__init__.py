@@ -321,3 +321,49 @@ def m003_quarterly_cycle(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m004_packs_and_share_links(db: Database) -> None:
+    """Board packs kept for locked quarters, and read-only share links for the scrutiny panel."""
+    db.executescript(
+        """
+        -- A pack made for a locked quarter is kept byte for byte, so the paper the board or
+        -- the panel read can be downloaded again unchanged. Append-only.
+        CREATE TABLE packs (
+            id INTEGER PRIMARY KEY,
+            plan_id INTEGER NOT NULL REFERENCES plans(id),
+            quarter TEXT NOT NULL,
+            version TEXT NOT NULL CHECK (version IN ('board', 'scrutiny')),
+            with_covering_report INTEGER NOT NULL DEFAULT 0
+                CHECK (with_covering_report IN (0, 1)),
+            pdf BLOB NOT NULL,
+            sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+            size INTEGER NOT NULL CHECK (size > 0),
+            made_by INTEGER REFERENCES users(id),
+            made_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            UNIQUE (plan_id, quarter, version, with_covering_report)
+        );
+        CREATE TRIGGER packs_never_change BEFORE UPDATE ON packs
+            BEGIN SELECT RAISE(ABORT, 'a kept pack never changes'); END;
+        CREATE TRIGGER packs_never_go BEFORE DELETE ON packs
+            BEGIN SELECT RAISE(ABORT, 'a kept pack is never deleted'); END;
+
+        -- A link that opens a plan's scrutiny view without an account. Only the token's
+        -- SHA-256 is stored: the token itself is shown once, when the link is made.
+        CREATE TABLE share_links (
+            id INTEGER PRIMARY KEY,
+            plan_id INTEGER NOT NULL REFERENCES plans(id),
+            token_sha256 TEXT NOT NULL UNIQUE CHECK (length(token_sha256) = 64),
+            label TEXT NOT NULL CHECK (length(trim(label)) BETWEEN 1 AND 200),
+            expires_on TEXT NOT NULL,           -- ISO date: the last day the link works
+            created_by INTEGER REFERENCES users(id),
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            revoked_at TEXT,
+            revoked_by INTEGER REFERENCES users(id),
+            last_used_at TEXT,
+            use_count INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX share_links_by_plan ON share_links (plan_id);
+        """
+    )

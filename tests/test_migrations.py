@@ -122,6 +122,31 @@ EXPECTED_COLUMNS = {
         "created_at",
         "updated_at",
     },
+    "packs": {
+        "id",
+        "plan_id",
+        "quarter",
+        "version",
+        "with_covering_report",
+        "pdf",
+        "sha256",
+        "size",
+        "made_by",
+        "made_at",
+    },
+    "share_links": {
+        "id",
+        "plan_id",
+        "token_sha256",
+        "label",
+        "expires_on",
+        "created_by",
+        "created_at",
+        "revoked_at",
+        "revoked_by",
+        "last_used_at",
+        "use_count",
+    },
     "audit_log": {
         "id",
         "at",
@@ -152,7 +177,12 @@ def test_a_new_database_gets_every_table_with_its_columns(empty_db):
 
 def test_every_migration_is_recorded_and_none_is_pending(empty_db):
     applied = [migration.name for migration in migrations.applied(empty_db)]
-    assert applied == ["m001_initial", "m002_report_imports", "m003_quarterly_cycle"]
+    assert applied == [
+        "m001_initial",
+        "m002_report_imports",
+        "m003_quarterly_cycle",
+        "m004_packs_and_share_links",
+    ]
     assert migrations.pending(empty_db) == []
 
 
