@@ -8,7 +8,7 @@ PORT ?= 5000
 # What the browser tests and PDF checks need from Debian.
 SYSTEM_PACKAGES := chromium poppler-utils fonts-liberation2
 
-.PHONY: install install-test system-packages run test lint format bench frontend
+.PHONY: install install-test system-packages run serve test lint format bench frontend
 
 install: $(VENV)/.installed
 
@@ -38,6 +38,11 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# Production: gunicorn (settings in gunicorn.conf.py) behind a reverse proxy. Needs
+# TRACKER_SECRET_KEY; migrates the database on start and loads no demo.
+serve: install
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
+
 test: install-test system-packages
 	$(BIN)/pytest
 
@@ -53,6 +58,7 @@ bench: install
 	$(BIN)/python bench/plan_data.py
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/key_lines.py
+	$(BIN)/python bench/pack.py
 
 # Rebuilds static/css from static/scss (needs npm); the built CSS is committed.
 frontend: install

@@ -367,3 +367,10 @@ def m004_packs_and_share_links(db: Database) -> None:
         CREATE INDEX share_links_by_plan ON share_links (plan_id);
         """
     )
+
+
+@migrations()
+def m005_session_last_use(db: Database) -> None:
+    """When each session was last used, so one left idle can be refused."""
+    # Sessions opened before this step count as last used when they were opened.
+    db.execute("ALTER TABLE sessions ADD COLUMN last_used_at TEXT")

@@ -95,7 +95,7 @@ EXPECTED_COLUMNS = {
     },
     "users": {"id", "email", "name", "password_hash", "created_at"},
     "memberships": {"id", "user_id", "board_id", "role", "person_id"},
-    "sessions": {"token", "user_id", "created_at", "expires_at", "ended_at"},
+    "sessions": {"token", "user_id", "created_at", "expires_at", "ended_at", "last_used_at"},
     "sign_in_attempts": {"id", "email", "remote_addr", "succeeded", "attempted_at"},
     "status_keys": {"id", "board_id", "key", "label", "meaning", "colour", "position", "in_use"},
     "actions": {"id", "recommendation_id", "text", "owner_id", "target_date", "status", "position"},
@@ -182,6 +182,7 @@ def test_every_migration_is_recorded_and_none_is_pending(empty_db):
         "m002_report_imports",
         "m003_quarterly_cycle",
         "m004_packs_and_share_links",
+        "m005_session_last_use",
     ]
     assert migrations.pending(empty_db) == []
 

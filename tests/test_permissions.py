@@ -21,8 +21,12 @@ DEMO_IDS = {
     "import_id": 1,
     "action_id": 1,
     "evidence_id": 1,
+    "share_link_id": 1,
+    "token": "not-a-working-share-link-token-aaaaaaaaaaaa",
 }
 SUNDERLAND = (REPORTS / "sunderland-2022.txt").read_text()
+# Opened by a share link without signing in; tests/test_scrutiny.py checks them.
+SHARED = ("scrutiny.shared.published_through_link", "scrutiny.shared.pack_through_link")
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +36,8 @@ def demo_import(db):
     # On recommendation 4, which the demo champion does not champion.
     action = {"recommendation_id": 4, "text": "Demo action", "position": 1}
     assert db["actions"].insert(action).last_pk == 1
+    link = {"plan_id": 1, "token_sha256": "0" * 64, "label": "Demo", "expires_on": "2099-12-31"}
+    assert db["share_links"].insert(link).last_pk == 1
 
 
 def demo_url(rule) -> str:
@@ -99,7 +105,7 @@ def test_signed_out_visitors_are_sent_to_sign_in_from_every_page(app, client):
     protected = [
         rule
         for rule in app.url_map.iter_rules()
-        if "GET" in rule.methods and rule.endpoint not in ("static", "auth.sign_in")
+        if "GET" in rule.methods and rule.endpoint not in ("static", "auth.sign_in", *SHARED)
     ]
     assert protected
     for rule in protected:
@@ -159,6 +165,8 @@ def other_board(db):
         actor=SYSTEM,
     )
     import_id = imports.start_import(db, board_id, "other.txt", SUNDERLAND + "\nOther.", SYSTEM)
+    link = {"plan_id": plan_id, "token_sha256": "1" * 64, "label": "x", "expires_on": "2099-12-31"}
+    share_link_id = db["share_links"].insert(link).last_pk
     return {
         "import_id": import_id,
         "action_id": action_id,
@@ -168,6 +176,8 @@ def other_board(db):
         "board_id": board_id,
         "inspection_id": inspection_id,
         "person_id": person_id,
+        "share_link_id": share_link_id,
+        "token": "guessed-share-link-token-aaaaaaaaaaaaaaaaaaa",
     }
 
 

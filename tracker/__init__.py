@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.routing import IntegerConverter
 
-from tracker import config, db, errors, permissions
+from tracker import config, db, errors, permissions, security
 from tracker.auth import accounts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     config.load_config(app, test_config)
+    security.refuse_unsafe_settings(app.config)
     db.init_app(app)
     _init_security(app)
     _register_blueprints(app)
@@ -46,14 +47,21 @@ def _init_security(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.session_protection = "basic"
-    login_manager.user_loader(lambda token: accounts.user_for_session(db.get_db(), token))
+    login_manager.user_loader(
+        lambda token: accounts.user_for_session(
+            db.get_db(), token, current_app.config["SESSION_IDLE_TIMEOUT"]
+        )
+    )
     app.before_request(permissions.enforce)
+    security.init_app(app)
     app.url_map.converters["id"] = IdConverter
 
 
 def _register_blueprints(app: Flask) -> None:
     from tracker.actions import bp as actions
+    from tracker.audit_log import bp as audit_log
     from tracker.auth import bp as auth
+    from tracker.backup import bp as backup
     from tracker.board_settings import bp as board_settings
     from tracker.dashboard import bp as dashboard
     from tracker.demo import bp as demo
@@ -63,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.plans import bp as plans
     from tracker.reminders import bp as reminders
     from tracker.reports import bp as reports
+    from tracker.scrutiny import bp as scrutiny
     from tracker.updates import bp as updates
 
     for blueprint in (
@@ -76,7 +85,10 @@ def _register_blueprints(app: Flask) -> None:
         dashboard,
         reminders,
         board_settings,
+        audit_log,
         pack,
+        scrutiny,
+        backup,
         demo,
     ):
         app.register_blueprint(blueprint)

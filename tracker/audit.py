@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-# Never copied into the log.
+# Never copied into the log. Files (a kept pack's PDF) are logged by their size alone.
 SECRET_COLUMNS = frozenset({"password_hash"})
 
 
@@ -70,7 +70,11 @@ def _as_json(row: dict | None) -> str | None:
     if row is None:
         return None
     return json.dumps(
-        {key: value for key, value in row.items() if key not in SECRET_COLUMNS},
+        {
+            key: f"({len(value):,} bytes)" if isinstance(value, bytes) else value
+            for key, value in row.items()
+            if key not in SECRET_COLUMNS
+        },
         ensure_ascii=False,
         sort_keys=True,
     )

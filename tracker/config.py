@@ -9,10 +9,13 @@ from flask import Flask
 
 # Each setting an operator may change, with its environment variable. The README lists them all.
 ENVIRONMENT = {
+    "ENVIRONMENT": "TRACKER_ENV",
     "DATABASE": "TRACKER_DATABASE",
     "SECRET_KEY": "TRACKER_SECRET_KEY",
     "SESSION_COOKIE_SECURE": "TRACKER_SECURE_COOKIES",
     "SESSION_HOURS": "TRACKER_SESSION_HOURS",
+    "SESSION_IDLE_MINUTES": "TRACKER_SESSION_IDLE_MINUTES",
+    "PROXY_HOPS": "TRACKER_PROXY_HOPS",
     "SIGN_IN_MAX_FAILURES": "TRACKER_SIGN_IN_MAX_FAILURES",
     "SIGN_IN_LOCKOUT_MINUTES": "TRACKER_SIGN_IN_LOCKOUT_MINUTES",
     "UPLOAD_MAX_BYTES": "TRACKER_UPLOAD_MAX_BYTES",
@@ -28,18 +31,26 @@ ENVIRONMENT = {
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+PRODUCTION = "production"
+SESSION_COOKIE_NAME = "tracker_session"
 
 
 def load_config(app: Flask, overrides: dict | None = None) -> None:
     """Fill app.config from defaults, instance config, the environment and `overrides`."""
     instance = Path(app.instance_path)
     app.config.from_mapping(
+        # "production" refuses to start without a strong secret key and secure cookies.
+        ENVIRONMENT="development",
         DATABASE=str(instance / "tracker.db"),
         SESSION_COOKIE_SECURE=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_NAME="tracker_session",
+        SESSION_COOKIE_NAME=SESSION_COOKIE_NAME,
         SESSION_HOURS=8,
+        SESSION_IDLE_MINUTES=60,
+        # How many reverse proxies in front of the app set X-Forwarded-For and -Proto; 0 trusts
+        # no such header, so a client cannot pretend to be elsewhere or on HTTPS.
+        PROXY_HOPS=0,
         SIGN_IN_MAX_FAILURES=5,
         SIGN_IN_LOCKOUT_MINUTES=15,
         UPLOAD_MAX_BYTES=20 * 1024 * 1024,
@@ -61,11 +72,19 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
             app.config[key] = _typed_like(app.config.get(key), os.environ[variable])
     if overrides:
         app.config.update(overrides)
-    if not app.config.get("SECRET_KEY"):
+    production = app.config["ENVIRONMENT"] == PRODUCTION
+    # In production the key must be given (tracker.security refuses to start without one): a
+    # key made here would differ between servers and be lost with the instance folder.
+    if not app.config.get("SECRET_KEY") and not production:
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
+    if production and app.config["SESSION_COOKIE_NAME"] == SESSION_COOKIE_NAME:
+        # Browsers accept a __Host- cookie only when it is Secure, for this host alone and for
+        # every path, so no other site on the same domain can set or overwrite the session.
+        app.config["SESSION_COOKIE_NAME"] = f"__Host-{SESSION_COOKIE_NAME}"
     # Room for the largest upload and the form around it; fields have their own limits.
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["UPLOAD_MAX_BYTES"]) + 1024 * 1024
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(app.config["SESSION_HOURS"]))
+    app.config["SESSION_IDLE_TIMEOUT"] = timedelta(minutes=int(app.config["SESSION_IDLE_MINUTES"]))
 
 
 def _typed_like(default: object, value: str) -> object:

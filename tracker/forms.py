@@ -4,10 +4,13 @@ from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from tracker.text import clean_text
+
 
 def strip_whitespace(value):
-    """Treat text that is only spaces as empty, and drop spaces around the rest."""
-    return value.strip() if isinstance(value, str) else value
+    """Treat text that is only spaces as empty, and drop spaces around the rest (and any
+    characters no keyboard makes: see `clean_text`)."""
+    return clean_text(value) if isinstance(value, str) else value
 
 
 def text_field(label: str, max_length: int, required: str | None = None) -> StringField:

@@ -64,19 +64,20 @@ def status_key_problems(statuses: list[dict]) -> dict[str, str]:
     problems = {}
     positions = [status.get("position") for status in statuses if status.get("in_use")]
     for status in statuses:
-        key = status["key"]
-        if not status.get("in_use"):
-            if key != "blue":
-                problems[f"{key}-in_use"] = f"{key.capitalize()} must stay in the key"
+        key, in_use = status["key"], status.get("in_use")
+        if not in_use and key != "blue":
+            problems[f"{key}-in_use"] = f"{key.capitalize()} must stay in the key"
             continue
+        # Blue left out of the key keeps what is entered for it, so that must fit too.
         label, meaning = (status.get("label") or "").strip(), (status.get("meaning") or "").strip()
-        if not label or len(label) > 40:
+        colour = status.get("colour") or ""
+        if (in_use and not label) or len(label) > 40:
             problems[f"{key}-label"] = "Enter the status's name, in 40 characters or fewer"
-        if not meaning or len(meaning) > 200:
+        if (in_use and not meaning) or len(meaning) > 200:
             problems[f"{key}-meaning"] = "Enter what the status means, in 200 characters or fewer"
-        if not re.fullmatch(r"#[0-9a-fA-F]{6}", status.get("colour") or ""):
+        if (in_use or colour) and not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
             problems[f"{key}-colour"] = "Enter the colour as # and six hex digits, like #d4351c"
-        if status.get("position") not in range(1, len(statuses) + 1):
+        if in_use and status.get("position") not in range(1, len(statuses) + 1):
             problems[f"{key}-position"] = "Choose a place in the order"
     if not problems and len(set(positions)) != len(positions):
         problems["green-position"] = "Give each status its own place in the order"

@@ -10,12 +10,14 @@ from tracker.boards import status_key_of
 from tracker.db import get_db
 from tracker.permissions import ROLE_NAMES
 from tracker.rag import DEFAULT_KEY
+from tracker.uk_time import in_words
 
 SERVICE_NAME = "Improvement plan tracker"
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(month_or_day, "month_or_day")
+    app.add_template_filter(in_words, "when")
     app.context_processor(_page_values)
 
 

@@ -252,6 +252,11 @@ PAGES = {
     "update-form": ("/recommendations/2/update", 200),
     "quarter-dates-and-closing": (f"/plans/{PLAN}/quarters", 200),
     "import-a-report": (f"/boards/{BOARD}/reports/new", 200),
+    "audit-log": (f"/boards/{BOARD}/audit-log", 200),
+    "audit-log-with-a-bad-date": (f"/boards/{BOARD}/audit-log?date_from=2023-02-30", 400),
+    "published-progress": (f"/plans/{PLAN}/published", 200),
+    "share-links": (f"/plans/{PLAN}/share-links", 200),
+    "share-link-refused": ("/shared/no-such-link", 404),
     "page-not-found": ("/no-such-page", 404),
     "forbidden": ("/recommendations/1/champions", 403),
 }
@@ -269,6 +274,11 @@ SEEN_BY = {
     "update-form": ["administrator", "champion"],
     "quarter-dates-and-closing": ["administrator"],
     "import-a-report": ["administrator"],
+    "audit-log": ["administrator"],
+    "audit-log-with-a-bad-date": ["administrator"],
+    "published-progress": ROLES,
+    "share-links": ["administrator"],
+    "share-link-refused": [None],
     "page-not-found": [None, *ROLES],
     "forbidden": ["champion", "scrutiny"],
 }

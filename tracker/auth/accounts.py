@@ -10,10 +10,12 @@ from flask_login import UserMixin
 from sqlite_utils import Database
 
 from tracker import audit
+from tracker.auth.passwords import password_problem
 from tracker.db import write_transaction
 
-PASSWORD_MIN_LENGTH = 12
-PASSWORD_MAX_LENGTH = 128
+# A session's last use is written at most this often, so reading pages is not a write each time;
+# the idle timeout is exact to within this.
+LAST_USE_PRECISION = timedelta(minutes=1)
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
@@ -45,15 +47,6 @@ def timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def password_problem(password: str) -> str | None:
-    """Why `password` cannot be used, in words for the user, or None if it can."""
-    if len(password) < PASSWORD_MIN_LENGTH:
-        return f"Password must be {PASSWORD_MIN_LENGTH} characters or more"
-    if len(password) > PASSWORD_MAX_LENGTH:
-        return f"Password must be {PASSWORD_MAX_LENGTH} characters or fewer"
-    return None
-
-
 def create_user(
     db: Database,
     *,
@@ -67,7 +60,7 @@ def create_user(
 ) -> int:
     """Create a user with a role on one board; raises AccountError if that cannot be done."""
     email = email.strip()
-    problem = password_problem(password)
+    problem = password_problem(password, email=email)
     if problem:
         raise AccountError(problem)
     if db.execute("SELECT 1 FROM users WHERE email = ?", [email]).fetchone():
@@ -140,6 +133,7 @@ def start_session(db: Database, user_id: int, lifetime: timedelta) -> str:
                 "token": token,
                 "user_id": user_id,
                 "created_at": timestamp(started),
+                "last_used_at": timestamp(started),
                 "expires_at": timestamp(started + lifetime),
             }
         )
@@ -155,17 +149,35 @@ def end_session(db: Database, token: str) -> None:
         )
 
 
-def user_for_session(db: Database, token: str) -> SignedInUser | None:
-    """The user whose live, unexpired session has this token."""
+def user_for_session(
+    db: Database, token: str, idle_timeout: timedelta | None = None
+) -> SignedInUser | None:
+    """The user whose live session has this token. A session past its lifetime, or unused for
+    `idle_timeout`, signs no one in and is removed; one in use has its last use noted."""
+    moment = now()
     row = db.execute(
         """
-        SELECT users.id, users.email, users.name FROM sessions
-        JOIN users ON users.id = sessions.user_id
-        WHERE sessions.token = ? AND sessions.ended_at IS NULL AND sessions.expires_at > ?
+        SELECT users.id, users.email, users.name, sessions.expires_at,
+               coalesce(sessions.last_used_at, sessions.created_at)
+        FROM sessions JOIN users ON users.id = sessions.user_id
+        WHERE sessions.token = ? AND sessions.ended_at IS NULL
         """,
-        [token, timestamp(now())],
+        [token],
     ).fetchone()
-    return SignedInUser(*row, session_token=token) if row else None
+    if row is None:
+        return None
+    user_id, email, name, expires_at, last_used_at = row
+    idle_since = timestamp(moment - idle_timeout) if idle_timeout else ""
+    if expires_at <= timestamp(moment) or last_used_at <= idle_since:
+        with write_transaction(db):
+            db.execute("DELETE FROM sessions WHERE token = ?", [token])
+        return None
+    if last_used_at <= timestamp(moment - LAST_USE_PRECISION):
+        with write_transaction(db):
+            db.execute(
+                "UPDATE sessions SET last_used_at = ? WHERE token = ?", [timestamp(moment), token]
+            )
+    return SignedInUser(user_id, email, name, session_token=token)
 
 
 def memberships(db: Database, user_id: int) -> list[dict]:

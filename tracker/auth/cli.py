@@ -6,6 +6,7 @@ import click
 from email_validator import EmailNotValidError, validate_email
 
 from tracker.auth import accounts, bp
+from tracker.auth.passwords import password_problem
 from tracker.boards import find_board
 from tracker.db import get_db
 from tracker.people.queries import find_person
@@ -43,7 +44,10 @@ def create_user_command(email, role, board_ref, name, person_name):
             raise click.ClickException(f"There is no one called {person_name!r} on that board")
         person_id = person["id"]
     password = os.environ.get("TRACKER_PASSWORD") or click.prompt(
-        "Password", hide_input=True, confirmation_prompt=True
+        "Password",
+        hide_input=True,
+        confirmation_prompt=True,
+        value_proc=lambda typed: _allowed_password(typed, email),
     )
     try:
         accounts.create_user(
@@ -58,3 +62,11 @@ def create_user_command(email, role, board_ref, name, person_name):
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {email} as {role} on {board['name']}.")
+
+
+def _allowed_password(password: str, email: str) -> str:
+    """The typed password if the rule allows it; otherwise the prompt says why and asks again."""
+    problem = password_problem(password, email=email)
+    if problem:
+        raise click.UsageError(problem)
+    return password

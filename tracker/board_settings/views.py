@@ -9,6 +9,7 @@ from tracker.boards import board_in_url, get_board, status_key_of
 from tracker.db import get_db, write_transaction
 from tracker.permissions import board_role
 from tracker.rag import DEFAULT_KEY, STATUS_KEYS, status_key_problems
+from tracker.text import clean_text, whole_number
 
 
 @bp.route("/boards/<id:board_id>/status-key", methods=["GET", "POST"])
@@ -48,14 +49,13 @@ def _as_fields(status) -> dict:
 
 
 def _from_form(key: str) -> dict:
-    position = request.form.get(f"{key}-position", "")
     return {
         "key": key,
         "in_use": key != "blue" or request.form.get("blue-in_use") == "yes",
-        "label": request.form.get(f"{key}-label", "").strip(),
-        "meaning": request.form.get(f"{key}-meaning", "").strip(),
-        "colour": request.form.get(f"{key}-colour", "").strip(),
-        "position": int(position) if position.isdigit() else None,
+        "label": clean_text(request.form.get(f"{key}-label", "")),
+        "meaning": clean_text(request.form.get(f"{key}-meaning", "")),
+        "colour": clean_text(request.form.get(f"{key}-colour", "")),
+        "position": whole_number(request.form.get(f"{key}-position", "")),
     }
 
 

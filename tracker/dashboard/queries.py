@@ -34,12 +34,7 @@ def dashboard_data(db: Database, plan_id: int) -> PlanData | None:
     return PlanData(
         plan=plan,
         status_key=status_key_of(db, plan["board_id"]),
-        quarters=tuple(
-            row[0]
-            for row in db.execute(
-                "SELECT label FROM quarters WHERE plan_id = ? ORDER BY starts_on, id", [plan_id]
-            ).fetchall()
-        ),
+        quarters=tuple(quarter["label"] for quarter in plan_queries.quarters_of(db, plan_id)),
         recommendations=tuple(
             Recommendation(
                 id=recommendation["id"],

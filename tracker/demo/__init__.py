@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from tracker import audit
 from tracker.auth import accounts
+from tracker.auth.accounts import now, timestamp
 from tracker.db import get_db, write_transaction
 from tracker.quarters import Quarter
 from tracker.updates.workflow import ensure_quarter
@@ -46,16 +47,23 @@ def load_demo(db: Database) -> int:
     with write_transaction(db):
         if db.execute("SELECT 1 FROM boards WHERE name = ?", [data["board"]["name"]]).fetchone():
             raise DemoAlreadyLoaded
-        board_id = _insert(db, "boards", data["board"])
-        service_id = _insert(db, "services", {"board_id": board_id, "name": data["service"]})
-        framework_id, standard_ids = _load_framework(db, data["framework"])
+        board_id = _insert(db, audit.SYSTEM, "boards", data["board"])
+        # Everything else is the board's: its audit log starts with how the demo was set up.
+        actor = audit.Actor(user_id=None, board_id=board_id)
+        service_id = _insert(db, actor, "services", {"board_id": board_id, "name": data["service"]})
+        # Frameworks and their standards belong to no board.
+        framework_id, standard_ids = _load_framework(db, audit.SYSTEM, data["framework"])
         inspection_id = _load_inspection(
-            db, data["inspection"], service_id, framework_id, standard_ids, source
+            db, actor, data["inspection"], service_id, framework_id, standard_ids, source
         )
-        finding_ids = _load_findings(db, data["inspection"]["findings"], inspection_id, source)
-        people = _load_people(db, board_id, data)
-        plan_id = _load_plan(db, data["plan"], board_id, inspection_id, finding_ids, people, source)
-        _load_sample_updates(db, plan_id)
+        finding_ids = _load_findings(
+            db, actor, data["inspection"]["findings"], inspection_id, source
+        )
+        people = _load_people(db, actor, board_id, data)
+        plan_id = _load_plan(
+            db, actor, data["plan"], board_id, inspection_id, finding_ids, people, source
+        )
+        _load_sample_updates(db, actor, plan_id)
         for email, name, role, person in DEMO_ACCOUNTS:
             accounts.create_user(
                 db,
@@ -65,25 +73,28 @@ def load_demo(db: Database) -> int:
                 board_id=board_id,
                 role=role,
                 person_id=people.get(person),
+                actor=actor,
             )
     return plan_id
 
 
-def _insert(db: Database, table: str, row: dict) -> int:
-    return audit.insert(db, table, row, audit.SYSTEM)
+def _insert(db: Database, actor: audit.Actor, table: str, row: dict) -> int:
+    return audit.insert(db, table, row, actor)
 
 
-def _load_framework(db, framework) -> tuple[int, dict[str, int]]:
+def _load_framework(db, actor, framework) -> tuple[int, dict[str, int]]:
     scale = framework["scale"]
-    scale_id = _insert(db, "rating_scales", {"name": scale["name"]})
+    scale_id = _insert(db, actor, "rating_scales", {"name": scale["name"]})
     for position, (label, score) in enumerate(scale["levels"], start=1):
         _insert(
             db,
+            actor,
             "rating_levels",
             {"scale_id": scale_id, "label": label, "score": score, "position": position},
         )
     framework_id = _insert(
         db,
+        actor,
         "frameworks",
         {
             "name": framework["name"],
@@ -94,6 +105,7 @@ def _load_framework(db, framework) -> tuple[int, dict[str, int]]:
     standard_ids = {
         standard["code"]: _insert(
             db,
+            actor,
             "standards",
             {
                 **standard,
@@ -107,10 +119,11 @@ def _load_framework(db, framework) -> tuple[int, dict[str, int]]:
     return framework_id, standard_ids
 
 
-def _load_inspection(db, inspection, service_id, framework_id, standard_ids, source) -> int:
+def _load_inspection(db, actor, inspection, service_id, framework_id, standard_ids, source) -> int:
     fields = {key: value for key, value in inspection.items() if key not in ("ratings", "findings")}
     inspection_id = _insert(
         db,
+        actor,
         "inspections",
         {
             **fields,
@@ -122,6 +135,7 @@ def _load_inspection(db, inspection, service_id, framework_id, standard_ids, sou
     for code, rating in inspection["ratings"].items():
         _insert(
             db,
+            actor,
             "ratings",
             {
                 "inspection_id": inspection_id,
@@ -132,10 +146,11 @@ def _load_inspection(db, inspection, service_id, framework_id, standard_ids, sou
     return inspection_id
 
 
-def _load_findings(db, findings, inspection_id, source) -> dict[str, int]:
+def _load_findings(db, actor, findings, inspection_id, source) -> dict[str, int]:
     return {
         finding["key"]: _insert(
             db,
+            actor,
             "findings",
             {
                 "inspection_id": inspection_id,
@@ -149,7 +164,7 @@ def _load_findings(db, findings, inspection_id, source) -> dict[str, int]:
     }
 
 
-def _load_people(db, board_id, data) -> dict[str, int]:
+def _load_people(db, actor, board_id, data) -> dict[str, int]:
     """Everyone named as a champion, with the details the plan prints for them."""
     details = {person["name"]: person for person in data["people"]}
     names = dict.fromkeys(
@@ -161,6 +176,7 @@ def _load_people(db, board_id, data) -> dict[str, int]:
     return {
         name: _insert(
             db,
+            actor,
             "people",
             {
                 "board_id": board_id,
@@ -173,10 +189,11 @@ def _load_people(db, board_id, data) -> dict[str, int]:
     }
 
 
-def _load_plan(db, plan, board_id, inspection_id, finding_ids, people, source) -> int:
+def _load_plan(db, actor, plan, board_id, inspection_id, finding_ids, people, source) -> int:
     current = Quarter.parse(plan["current_quarter"])
     plan_id = _insert(
         db,
+        actor,
         "plans",
         {
             "board_id": board_id,
@@ -187,11 +204,12 @@ def _load_plan(db, plan, board_id, inspection_id, finding_ids, people, source) -
         },
     )
     for quarter in (current.previous(), current):
-        ensure_quarter(db, plan_id, quarter, audit.SYSTEM)
+        ensure_quarter(db, plan_id, quarter, actor)
     for position, recommendation in enumerate(plan["recommendations"], start=1):
         is_inspectorates = recommendation["origin"] == "inspectorate"
         recommendation_id = _insert(
             db,
+            actor,
             "recommendations",
             {
                 "plan_id": plan_id,
@@ -210,6 +228,7 @@ def _load_plan(db, plan, board_id, inspection_id, finding_ids, people, source) -
         for line_position, line in enumerate(recommendation["key_lines"], start=1):
             _insert(
                 db,
+                actor,
                 "key_lines",
                 {
                     "recommendation_id": recommendation_id,
@@ -222,6 +241,7 @@ def _load_plan(db, plan, board_id, inspection_id, finding_ids, people, source) -
             for champion_position, name in enumerate(recommendation[f"{kind}_champions"], 1):
                 _insert(
                     db,
+                    actor,
                     "champions",
                     {
                         "recommendation_id": recommendation_id,
@@ -233,7 +253,7 @@ def _load_plan(db, plan, board_id, inspection_id, finding_ids, people, source) -
     return plan_id
 
 
-def _load_sample_updates(db, plan_id) -> None:
+def _load_sample_updates(db, actor, plan_id) -> None:
     samples = json.loads(SAMPLE_UPDATES_FILE.read_text())
     quarter_id = db.execute(
         "SELECT id FROM quarters WHERE plan_id = ? AND label = ?", [plan_id, samples["quarter"]]
@@ -244,6 +264,7 @@ def _load_sample_updates(db, plan_id) -> None:
         ).fetchone()[0]
         _insert(
             db,
+            actor,
             "progress_updates",
             {
                 **update,
@@ -254,6 +275,9 @@ def _load_sample_updates(db, plan_id) -> None:
                 "is_sample": 1,
             },
         )
+    # The samples' quarter is the one before the current quarter: its board has met, so it
+    # is closed, as the quarterly cycle closes it.
+    audit.update(db, "quarters", quarter_id, {"locked_at": timestamp(now())}, actor)
 
 
 def _position(source: str, text: str) -> int | None:

@@ -1,35 +1,58 @@
 """Rendering the board pack's HTML as a PDF with WeasyPrint, fetching nothing from outside.
 
 A pack holds text that champions typed. Whatever it says, the PDF must not fetch or embed
-anything but the pack's own inline content: WeasyPrint's default fetcher would read
-`file://` paths into attachments and fetch `http://` addresses.
+anything but the app's own static files (the pack's stylesheet): WeasyPrint's default fetcher
+would read any `file://` path into an attachment and fetch any `http://` address.
 """
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from tracker import ROOT
 
-class NothingOutsideFetcher(URLFetcher):
-    """Allows only `data:` URLs, which carry their content inline; refuses every other URL
-    (file, http, https, ftp...) before anything is opened."""
+STATIC_FOLDER = ROOT / "static"
 
-    def __init__(self):
-        super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=2)
+
+class StaticFilesOnlyFetcher(URLFetcher):
+    """Allows `data:` URLs, which carry their content inline, and `file:` URLs of files
+    inside `static_folder`; refuses every other URL (other files, http, https, ftp...)
+    before anything is opened."""
+
+    def __init__(self, static_folder: Path):
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=2)
+        self.static_folder = static_folder.resolve()
 
     def fetch(self, url, headers=None):
-        if not url.lower().startswith("data:"):
-            raise ValueError(f"The board pack fetches nothing from outside: {url[:80]}")
-        return super().fetch(url, headers)
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "data" or (scheme == "file" and self._is_static_file(url)):
+            return super().fetch(url, headers)
+        raise ValueError(f"The board pack fetches only its own static files, not {url[:80]}")
+
+    def _is_static_file(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost") or parts.query:
+            return False
+        # resolve() follows symlinks and "..", so nothing outside the folder can pass.
+        path = Path(unquote(parts.path)).resolve()
+        return path.is_relative_to(self.static_folder) and path.is_file()
 
 
 class PackRenderError(Exception):
     """The pack could not be made into a PDF."""
 
 
-def render_pdf(html: str, title: str) -> bytes:
-    """The pack as a tagged PDF (PDF/UA) in English with its title set."""
+def render_pdf(html: str, title: str, static_folder: Path = STATIC_FOLDER) -> bytes:
+    """The pack as a tagged PDF (PDF/UA) with its language and title set. Relative URLs in
+    `html` are files in `static_folder`, the only place the pack may fetch from."""
     try:
-        document = HTML(string=html, url_fetcher=NothingOutsideFetcher(), base_url=None)
+        document = HTML(
+            string=html,
+            url_fetcher=StaticFilesOnlyFetcher(static_folder),
+            base_url=static_folder.resolve().as_uri() + "/",
+        )
         return document.write_pdf(pdf_variant="pdf/ua-1", presentational_hints=True)
     # FatalURLFetchingError derives from BaseException, so Flask would not catch it.
     except (FatalURLFetchingError, Exception) as error:

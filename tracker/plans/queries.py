@@ -66,6 +66,13 @@ def get_plan(db: Database, plan_id: int) -> dict | None:
     )
 
 
+def quarters_of(db: Database, plan_id: int) -> list[dict]:
+    """The plan's quarters, oldest first: label, dates, and when each was locked."""
+    return list(
+        db.query("SELECT * FROM quarters WHERE plan_id = ? ORDER BY starts_on, id", [plan_id])
+    )
+
+
 def recommendations_of(db: Database, plan_id: int, *, approved_only: bool) -> list[dict]:
     """The plan's recommendations in order, each with its key lines of enquiry, champions of
     each kind and its updates (the latest revision in each quarter; approved ones only when

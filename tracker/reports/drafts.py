@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from tracker.reports.extraction import RATING_WORDS
 from tracker.reports.key_lines import suggest_key_lines
 from tracker.reports.model import Extraction, Finding, Recommendation
+from tracker.text import clean_text, whole_number
 
 MAX_TEXT = 5000
 MAX_LINE = 300
@@ -195,7 +196,7 @@ def split(draft: dict, key: str) -> dict:
 
 def add_local(draft: dict, text: str) -> dict:
     """Add the board's own recommendation at the end of the plan."""
-    text = text.strip()
+    text = clean_text(text)
     if not text:
         raise DraftError("Enter the text of the board's recommendation")
     if len(text) > MAX_TEXT:
@@ -234,9 +235,10 @@ def apply_review(draft: dict, form: Mapping, people_ids: set[int]) -> tuple[dict
         errors.append(("inspection-title", "Enter the inspection's title"))
     for field in ("score", "max_score"):
         raw = _text(form, f"inspection-{field}")
-        if raw and not (raw.isdigit() and int(raw) <= 999):
+        score = whole_number(raw)
+        if raw and not (score is not None and score <= 999):
             errors.append((f"inspection-{field}", "Enter the score as a whole number"))
-        inspection[field] = int(raw) if raw.isdigit() and int(raw) <= 999 else None
+        inspection[field] = score if score is not None and score <= 999 else None
     for rating in updated["ratings"]:
         chosen = _text(form, f"rating-{rating['code']}") or rating["rating"]
         if chosen not in RATING_WORDS and chosen != rating["rating"]:
@@ -259,7 +261,8 @@ def _apply_recommendation(recommendation, form, people_ids, finding_count, findi
     elif len(text) > MAX_TEXT:
         errors.append((f"{prefix}-text", f"Must be {MAX_TEXT} characters or fewer"))
     number = _text(form, f"{prefix}-number")
-    if number and not (number.isdigit() and 0 < int(number) < 1000):
+    given_number = whole_number(number)
+    if number and not (given_number is not None and 0 < given_number < 1000):
         errors.append((f"{prefix}-number", "Enter the number as a whole number, like 3"))
     addressee = _text(form, f"{prefix}-addressee")
     if len(addressee) > 200:
@@ -280,7 +283,7 @@ def _apply_recommendation(recommendation, form, people_ids, finding_count, findi
             "text": text,
             "addressee": addressee,
             "origin": origin,
-            "number": int(number) if number.isdigit() else None,
+            "number": given_number,
             "key_lines": [{"finding": i, "text": findings[i]["text"]} for i in chosen_findings]
             + [{"finding": None, "text": line} for line in free_lines if line],
             "board_champions": people["board"],
@@ -292,12 +295,12 @@ def _apply_recommendation(recommendation, form, people_ids, finding_count, findi
 
 def _text(form: Mapping, name: str) -> str:
     value = form.get(name, "")
-    return value.strip().replace("\r\n", "\n") if isinstance(value, str) else ""
+    return clean_text(value).replace("\r\n", "\n") if isinstance(value, str) else ""
 
 
 def _ids(form, name: str, allowed) -> list[int] | None:
     """The whole numbers chosen in a multi-value field, or None if any is not allowed."""
     values = form.getlist(name) if hasattr(form, "getlist") else form.get(name, [])
-    if not all(isinstance(v, str) and v.isdigit() and int(v) in allowed for v in values):
+    if not all(isinstance(v, str) and whole_number(v) in allowed for v in values):
         return None
-    return list(dict.fromkeys(int(v) for v in values))
+    return list(dict.fromkeys(whole_number(v) for v in values))

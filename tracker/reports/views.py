@@ -13,6 +13,8 @@ from tracker.reports import bp, drafts, imports
 from tracker.reports.extraction import RATING_WORDS, source_excerpt
 from tracker.reports.formats import ReportFileError, read_pasted_text, read_report
 from tracker.reports.forms import UploadForm
+from tracker.text import clean_text
+from tracker.updates.evidence import readable_name
 
 ADMINISTRATOR = ("administrator",)
 
@@ -27,7 +29,9 @@ def upload(board_id: int):
         limit = current_app.config["UPLOAD_MAX_BYTES"]
         try:
             if form.report.data:
-                filename = form.report.data.filename or "report"
+                # Shown on pages and kept as the plan's source: no folders, no disguising
+                # right-to-left or control characters.
+                filename = readable_name(form.report.data.filename) or "report"
                 text = read_report(filename, form.report.data.read(limit + 1), limit)
             else:
                 filename, text = "pasted text", read_pasted_text(form.pasted.data, limit)
@@ -115,7 +119,7 @@ def _create(db, import_id: int, draft: dict):
     if not draft["recommendations"]:
         flash("Add at least one recommendation before creating the plan.", "error")
         return redirect(url_for("reports.review", import_id=import_id))
-    title = (request.form.get("plan-title") or "").strip()[:300] or _default_title(draft)
+    title = clean_text(request.form.get("plan-title") or "")[:300] or _default_title(draft)
     plan_id = imports.create_plan(db, import_id, title, Actor(current_user.id, g.board_id))
     flash("The plan is created. Champions can now report progress on it.")
     return redirect(url_for("plans.show", plan_id=plan_id))

@@ -19,6 +19,7 @@ from tracker.db import get_db
 from tracker.permissions import board_member, board_role, sees_unapproved
 from tracker.plans import queries as plans
 from tracker.quarters import Quarter
+from tracker.text import clean_text
 from tracker.updates import bp, evidence, workflow
 
 EDITORS = ("administrator", "champion")
@@ -57,7 +58,10 @@ def edit(recommendation_id: int):
     max_bytes = int(current_app.config["EVIDENCE_MAX_BYTES"])
     max_total = int(current_app.config["UPLOAD_MAX_BYTES"])
     if request.method == "POST":
-        fields = {name: request.form.get(name, "") for name in (*workflow.TEXT_FIELDS, "status")}
+        fields = {
+            name: clean_text(request.form.get(name, ""))
+            for name in (*workflow.TEXT_FIELDS, "status")
+        }
         submit = request.form.get("action") == "submit"
         problems = workflow.update_problems(fields, status_key, submitting=submit)
         uploads = request.files.getlist("evidence")
@@ -177,7 +181,7 @@ def review(recommendation_id: int):
             recommendation_id,
             quarter["id"],
             approve,
-            request.form.get("note", ""),
+            clean_text(request.form.get("note", "")),
             request.form.get("based_on", type=int) or 0,
             Actor(current_user.id, g.board_id),
         )

@@ -1,0 +1,27 @@
+"""Gunicorn's settings for `make serve`: the tracker in production, behind a reverse proxy.
+
+`make serve` passes the address (HOST and PORT); everything else is here. Gunicorn reads this
+file itself when started from this folder, so running gunicorn by hand gets the same.
+"""
+
+import os
+
+# Under gunicorn the tracker runs as production (a given secret key, secure cookies) unless
+# TRACKER_ENV says otherwise.
+os.environ.setdefault("TRACKER_ENV", "production")
+
+wsgi_app = "run:app"
+# Two cores: a worker each, with threads to wait on the database and the network.
+workers = 2
+threads = 4
+# A board pack for a long plan takes seconds to print; a minute leaves room on a slow day.
+timeout = 60
+graceful_timeout = 30
+# The app is made once, before the workers start: the database is migrated once, and settings
+# the tracker refuses stop gunicorn at once with the reason, instead of in every worker.
+preload_app = True
+# Which proxy headers to believe is the tracker's decision (TRACKER_PROXY_HOPS), not gunicorn's.
+forwarded_allow_ips = ""
+# The tracker does not use gunicorn's control socket, whose default path every gunicorn run by
+# the same user shares.
+control_socket_disable = True

@@ -1,0 +1,190 @@
+"""The board pack's pages: choose a quarter and version, preview it, download it as a PDF,
+Excel or Word, and see the packs kept for closed quarters."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Response, abort, g, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from tracker.db import get_db
+from tracker.pack import bp, pack_html
+from tracker.pack.context import VERSIONS, build_pack_context
+from tracker.pack.exports import export_filename, plan_document, plan_workbook
+from tracker.pack.render import PackRenderError
+from tracker.pack.store import (
+    PackBusy,
+    is_locked,
+    kept_pack,
+    kept_packs_of,
+    make_pdf,
+    pack_filename,
+)
+from tracker.permissions import board_member
+from tracker.plans import queries as plans
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass(frozen=True)
+class PackChoice:
+    """Which pack someone asked for: a quarter of the plan, a version, and for the scrutiny
+    version whether it opens with a covering report."""
+
+    quarter: str
+    version: str
+    covering: bool
+
+
+def choose_pack(args, quarters: list[dict], role: str) -> tuple[PackChoice | None, list]:
+    """The pack asked for in the query string, or the problems with the request as
+    (field, message) pairs. With nothing asked, the latest quarter the person may have.
+    The scrutiny panel has only the scrutiny version of closed quarters."""
+    scrutiny = role == "scrutiny"
+    allowed = [q["label"] for q in quarters if q["locked_at"] or not scrutiny]
+    version = args.get("version") or ("scrutiny" if scrutiny else "board")
+    quarter = args.get("quarter") or (allowed[-1] if allowed else "")
+    problems = []
+    if quarter not in allowed:
+        problems.append(
+            (
+                "quarter",
+                "Choose a quarter the board has closed"
+                if scrutiny and quarters
+                else "Choose one of the plan's quarters",
+            )
+        )
+    if version not in VERSIONS or (scrutiny and version != "scrutiny"):
+        problems.append(("version", "Choose the board's pack or the scrutiny panel's"))
+    covering = args.get("covering") == "yes"
+    if covering and version != "scrutiny":
+        problems.append(("covering", "Only the scrutiny panel's pack has a covering report"))
+    if problems:
+        return None, problems
+    return PackChoice(quarter, version, covering), []
+
+
+@bp.get("/plans/<id:plan_id>/pack")
+@board_member(board_of=plans.board_of_plan)
+def choose(plan_id):
+    db = get_db()
+    choice, problems = _choice(db, plan_id)
+    return _choose_page(db, plan_id, choice, problems)
+
+
+@bp.get("/plans/<id:plan_id>/pack/preview")
+@board_member(board_of=plans.board_of_plan)
+def preview(plan_id):
+    db = get_db()
+    choice, problems = _choice(db, plan_id)
+    if problems:
+        return _choose_page(db, plan_id, choice, problems, status=400)
+    args = {"quarter": choice.quarter, "version": choice.version}
+    if choice.covering:
+        args["covering"] = "yes"
+    bar = render_template(
+        "pack/_preview_bar.html",
+        plan_id=plan_id,
+        choice=choice,
+        download=url_for("pack.download", plan_id=plan_id, **args),
+    )
+    return pack_html(
+        db,
+        plan_id,
+        choice.quarter,
+        date.today(),
+        version=choice.version,
+        covering=choice.covering,
+        preview_bar=Markup(bar),  # noqa: S704 - a rendered, escaped template
+    )
+
+
+@bp.get("/plans/<id:plan_id>/pack/download")
+@board_member(board_of=plans.board_of_plan)
+def download(plan_id):
+    """The PDF: the kept one for a closed quarter, a fresh one for a quarter still open."""
+    db = get_db()
+    choice, problems = _choice(db, plan_id)
+    if problems:
+        return _choose_page(db, plan_id, choice, problems, status=400)
+    try:
+        if is_locked(db, plan_id, choice.quarter):
+            kept = kept_pack(
+                db,
+                plan_id,
+                choice.quarter,
+                choice.version,
+                covering=choice.covering,
+                made_by=current_user.id,
+            )
+            return _file(kept.pdf, "application/pdf", kept.filename, etag=kept.sha256)
+        pdf = make_pdf(
+            db,
+            plan_id,
+            choice.quarter,
+            version=choice.version,
+            covering=choice.covering,
+            made_on=date.today(),
+        )
+    except PackBusy as busy:
+        return _choose_page(db, plan_id, choice, [("download", str(busy))], status=503)
+    except PackRenderError:
+        abort(500)
+    name = pack_filename(choice.quarter, choice.version, choice.covering)
+    return _file(pdf, "application/pdf", name)
+
+
+@bp.get("/plans/<id:plan_id>/pack/plan.xlsx")
+@board_member(board_of=plans.board_of_plan)
+def workbook(plan_id):
+    return _export(plan_id, plan_workbook, XLSX, "xlsx")
+
+
+@bp.get("/plans/<id:plan_id>/pack/plan.docx")
+@board_member(board_of=plans.board_of_plan)
+def document(plan_id):
+    return _export(plan_id, plan_document, DOCX, "docx")
+
+
+def _export(plan_id: int, make, mimetype: str, extension: str):
+    """The plan as at the chosen quarter as an Excel or Word file: approved updates only."""
+    db = get_db()
+    choice, problems = _choice(db, plan_id)
+    if problems:
+        return _choose_page(db, plan_id, choice, problems, status=400)
+    context = build_pack_context(db, plan_id, choice.quarter, date.today(), version=choice.version)
+    name = export_filename(context["plan"]["title"], choice.quarter, extension)
+    return _file(make(context), mimetype, name)
+
+
+def _choice(db, plan_id: int) -> tuple[PackChoice | None, list]:
+    return choose_pack(request.args, plans.quarters_of(db, plan_id), g.role)
+
+
+def _choose_page(db, plan_id: int, choice, problems, status: int = 200):
+    quarters = plans.quarters_of(db, plan_id)
+    scrutiny = g.role == "scrutiny"
+    kept = [
+        pack for pack in kept_packs_of(db, plan_id) if pack.version == "scrutiny" or not scrutiny
+    ]
+    page = render_template(
+        "pack/choose.html",
+        plan=plans.get_plan(db, plan_id),
+        quarters=[q for q in reversed(quarters) if q["locked_at"] or not scrutiny],
+        versions=VERSIONS if not scrutiny else {"scrutiny": VERSIONS["scrutiny"]},
+        choice=choice,
+        asked=request.args,
+        problems=problems,
+        kept=kept,
+    )
+    return page, status
+
+
+def _file(content: bytes, mimetype: str, filename: str, etag: str | None = None):
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if etag:
+        response.set_etag(etag)
+    return response
