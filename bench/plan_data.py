@@ -24,9 +24,10 @@ def read_rows(db) -> None:
         db.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608 - fixed table names
 
 
-def add_large_plan(db, board_id: int) -> int:
+def add_large_plan(db, board_id: int, update_fields=None) -> int:
     """A plan of 60 recommendations, each with 3 key lines, 2 champions of each kind and an
-    approved update in each of 8 quarters."""
+    approved update in each of 8 quarters. `update_fields(number, quarter_index)`, when given,
+    gives each update's status and text instead of a short green narrative."""
     plan_id = (
         db["plans"]
         .insert({"board_id": board_id, "title": "Large plan", "current_quarter": "2024/25 Q4"})
@@ -84,11 +85,14 @@ def add_large_plan(db, board_id: int) -> int:
                 "recommendation_id": recommendation_id,
                 "quarter_id": quarter_id,
                 "revision": 1,
-                "status": "green",
                 "state": "approved",
-                "narrative": "Progress made. " * 20,
+                **(
+                    update_fields(number, index)
+                    if update_fields
+                    else {"status": "green", "narrative": "Progress made. " * 20}
+                ),
             }
-            for quarter_id in quarter_ids
+            for index, quarter_id in enumerate(quarter_ids)
         )
     return plan_id
 
