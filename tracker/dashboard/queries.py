@@ -19,6 +19,9 @@ class PlanData:
     quarters: tuple[str, ...]  # labels, oldest first
     recommendations: tuple[Recommendation, ...]
     actions: tuple[Action, ...]
+    # The same recommendations as the plan page reads them (approved updates only), for
+    # callers such as the board pack that print their key lines and champions too.
+    approved: tuple[dict, ...] = ()
 
 
 def dashboard_data(db: Database, plan_id: int) -> PlanData | None:
@@ -33,6 +36,7 @@ def dashboard_data(db: Database, plan_id: int) -> PlanData | None:
     latest = _latest_revisions(db, plan_id)
     return PlanData(
         plan=plan,
+        approved=tuple(recommendations),
         status_key=status_key_of(db, plan["board_id"]),
         quarters=tuple(quarter["label"] for quarter in plan_queries.quarters_of(db, plan_id)),
         recommendations=tuple(

@@ -60,7 +60,7 @@ def build_pack_context(
         today=made_on,
     )
     history = tuple(entry for entry in summary.history if entry.quarter <= quarter)
-    recommendations = plans.recommendations_of(db, plan_id, approved_only=True)
+    recommendations = list(data.approved)
     actions_of = _actions_by_recommendation(data.actions) if data.plan["uses_actions"] else {}
     for recommendation, summarised in zip(recommendations, summary.recommendations, strict=True):
         recommendation["summary"] = summarised
