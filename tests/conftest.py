@@ -1,10 +1,17 @@
 """Fixtures: a real SQLite file holding the demo plan, the app on it, and signed-in clients."""
 
+import asyncio
 import re
 import shutil
+import socket
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from tracker import create_app
 from tracker.db import open_database
@@ -36,9 +43,15 @@ def database_path(tmp_path, demo_database_template) -> Path:
 
 @pytest.fixture
 def app(database_path):
-    """The app on this test's demo database, with CSRF protection on as in production."""
+    """The app on this test's demo database, with CSRF protection on as in production; mail
+    goes to a folder of its own unless a test sets MAIL_SERVER."""
     return create_app(
-        {"DATABASE": str(database_path), "SECRET_KEY": "test-secret", "TESTING": True}
+        {
+            "DATABASE": str(database_path),
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            "MAIL_FOLDER": str(database_path.parent / "mail"),
+        }
     )
 
 
@@ -97,3 +110,85 @@ def count_rows(db):
         return {table: db[table].count for table in db.table_names()}
 
     return counts
+
+
+@dataclass
+class Received:
+    """One message as the SMTP server took it: envelope, connection and parsed message."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    peer: tuple
+    raw: bytes
+    message: EmailMessage
+
+    @property
+    def body(self) -> str:
+        """The plain-text part, with plain newlines (lines travel with CRLF endings)."""
+        return self.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+    @property
+    def html(self) -> str | None:
+        """The HTML part, if the message has one."""
+        part = self.message.get_body(("html",))
+        return part.get_content() if part is not None else None
+
+
+class SmtpServer:
+    """An aiosmtpd handler that keeps every message, refuses the addresses in `refuse`, and
+    waits `delay` seconds before accepting each message (a slow server)."""
+
+    def __init__(self):
+        self.received: list[Received] = []
+        self.refuse: set[str] = set()
+        self.delay = 0.0
+        self.authenticated_as: list[bytes] = []
+        self.port = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
+        self.received.append(
+            Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                session.peer,
+                envelope.content,
+                message_from_bytes(envelope.content, policy=policy.default),
+            )
+        )
+        return "250 Message accepted for delivery"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        self.authenticated_as.append(auth_data.login)
+        # handled=False: let the server send the 235/535 reply itself.
+        return AuthResult(success=auth_data.password == b"mail-password", handled=False)
+
+
+def free_port() -> int:
+    """A port nothing is listening on (for the moment)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_smtp_server(handler: SmtpServer, **smtp_options) -> Controller:
+    """Run `handler` as a real SMTP server on 127.0.0.1; stop the returned controller after."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **smtp_options)
+    controller.start()
+    handler.port = controller.port
+    return controller
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on 127.0.0.1, collecting what it is sent."""
+    handler = SmtpServer()
+    controller = start_smtp_server(handler)
+    yield handler
+    controller.stop()

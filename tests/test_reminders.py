@@ -7,19 +7,17 @@ demo accounts, so they are reached through their account's address.
 
 import re
 import shutil
-import socket
 import subprocess
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 
-from tracker.reminders import bp, due, mail
-from tracker.reminders.addresses import one_line, single_address
+from tests.conftest import Received, SmtpServer, free_port, start_smtp_server
+from tracker.mail import Recipient, one_line, single_address
+from tracker.reminders import bp, due
+from tracker.reminders.mail import reminder_messages
 
 BASE_URL = "https://tracker.example.org"
 DEADLINE = "2023-04-14"  # a Friday
@@ -47,95 +45,26 @@ WITHOUT_EMAIL = {
 }
 
 
-@dataclass
-class Received:
-    """One message as the SMTP server took it: envelope, connection and parsed message."""
-
-    mail_from: str
-    rcpt_tos: list[str]
-    peer: tuple
-    raw: bytes
-    message: EmailMessage
-
-    @property
-    def body(self) -> str:
-        # Lines travel with CRLF endings; compare text with plain newlines.
-        return self.message.get_content().replace("\r\n", "\n")
-
-    @property
-    def numbers(self) -> list[int]:
-        """The recommendation numbers the message lists."""
-        return [int(n) for n in re.findall(r"^Recommendation (\d+):", self.body, re.MULTILINE)]
-
-    @property
-    def is_summary(self) -> bool:
-        return "progress updates:" in self.message["Subject"]
+def numbers(received: Received) -> list[int]:
+    """The recommendation numbers a reminder or summary lists."""
+    return [int(n) for n in re.findall(r"^Recommendation (\d+):", received.body, re.MULTILINE)]
 
 
-class Collector:
-    """An aiosmtpd handler that keeps every message and refuses the addresses in `refuse`."""
-
-    def __init__(self):
-        self.received: list[Received] = []
-        self.refuse: set[str] = set()
-        self.authenticated_as: list[bytes] = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 No such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(
-            Received(
-                envelope.mail_from,
-                list(envelope.rcpt_tos),
-                session.peer,
-                envelope.content,
-                message_from_bytes(envelope.content, policy=policy.default),
-            )
-        )
-        return "250 Message accepted for delivery"
-
-    def authenticate(self, server, session, envelope, mechanism, auth_data):
-        self.authenticated_as.append(auth_data.login)
-        # handled=False: let the server send the 235/535 reply itself.
-        return AuthResult(success=auth_data.password == b"mail-password", handled=False)
-
-    def champion_messages(self) -> dict[str, list[int]]:
-        """Recipient address -> the recommendation numbers in their reminder; fails if anyone
-        had two reminders."""
-        messages = [m for m in self.received if not m.is_summary]
-        recipients = [address for m in messages for address in m.rcpt_tos]
-        assert len(recipients) == len(set(recipients)), recipients
-        return {m.rcpt_tos[0]: m.numbers for m in messages}
-
-    def summaries(self) -> list[Received]:
-        return [m for m in self.received if m.is_summary]
+def is_summary(received: Received) -> bool:
+    return "progress updates:" in received.message["Subject"]
 
 
-def free_port() -> int:
-    """A port nothing is listening on (for the moment)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def champion_messages(smtp: SmtpServer) -> dict[str, list[int]]:
+    """Recipient address -> the recommendation numbers in their reminder; fails if anyone had
+    two reminders."""
+    messages = [m for m in smtp.received if not is_summary(m)]
+    recipients = [address for m in messages for address in m.rcpt_tos]
+    assert len(recipients) == len(set(recipients)), recipients
+    return {m.rcpt_tos[0]: numbers(m) for m in messages}
 
 
-def start_server(collector: Collector, **smtp_options) -> Controller:
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port(), **smtp_options)
-    controller.start()
-    return controller
-
-
-@pytest.fixture
-def smtp():
-    """A real SMTP server on 127.0.0.1, collecting what it is sent."""
-    collector = Collector()
-    controller = start_server(collector)
-    collector.port = controller.port
-    yield collector
-    controller.stop()
+def summaries_in(smtp: SmtpServer) -> list[Received]:
+    return [m for m in smtp.received if is_summary(m)]
 
 
 @pytest.fixture
@@ -245,7 +174,7 @@ def test_each_champion_with_an_address_gets_one_message_listing_exactly_their_re
     result = send_reminders("--today", BEFORE_DEADLINE)
 
     assert result.exit_code == 0, result.output
-    assert smtp.champion_messages() == {
+    assert champion_messages(smtp) == {
         EMAILS["Paul Condon"]: [1],
         EMAILS["Lynne Macpherson"]: [1, 8],
         SPENCER: [2],  # through his account: his person has no address
@@ -284,13 +213,13 @@ def test_the_administrators_get_a_summary_naming_champions_without_an_address(
 
     send_reminders("--today", BEFORE_DEADLINE)
 
-    summaries = smtp.summaries()
+    summaries = summaries_in(smtp)
     assert sorted(m.rcpt_tos[0] for m in summaries) == [ADMINISTRATOR, "second.admin@example.org"]
     body = summaries[0].body
     assert summaries[0].message["Subject"] == (
         "2022/23 Q4 progress updates: 10 of 10 still due by 14 April 2023"
     )
-    assert summaries[0].numbers == list(range(1, 11))
+    assert numbers(summaries[0]) == list(range(1, 11))
     assert "Not started: 10" in body
     assert "We have sent a reminder to 5 champions." in body
     assert f"{BASE_URL}/plans/{plan_id}/dashboard" in body
@@ -320,7 +249,7 @@ def test_submitted_and_approved_updates_are_not_reminded_and_returned_ones_carry
     result = send_reminders("--today", BEFORE_DEADLINE)
 
     assert result.exit_code == 0, result.output
-    assert smtp.champion_messages() == {
+    assert champion_messages(smtp) == {
         # Paul Condon and Lynne Macpherson have nothing left to do.
         SPENCER: [2],
         ADMINISTRATOR: [5, 6, 9],
@@ -335,8 +264,8 @@ def test_submitted_and_approved_updates_are_not_reminded_and_returned_ones_carry
     spencer = next(m for m in smtp.received if m.rcpt_tos == [SPENCER])
     assert "You have started a draft but not submitted it." in spencer.body
     assert "returned" not in spencer.body
-    (summary,) = smtp.summaries()
-    assert summary.numbers == [2, 3, 4, 5, 6, 9, 10]
+    (summary,) = summaries_in(smtp)
+    assert numbers(summary) == [2, 3, 4, 5, 6, 9, 10]
     assert "7 of 10" in summary.message["Subject"]
     assert "Not started: 5\nDraft not submitted: 1\nReturned for changes: 1\n" in summary.body
     assert "Returned for changes: Add the January figures for first-time entrants." in summary.body
@@ -360,6 +289,46 @@ def test_missing_updates_reads_the_latest_revision_of_the_current_quarter_only(d
         ("Rachael Maeers", None),
     ]
     assert missing[1].recommendation_id == demo.recommendation_id(1)
+
+
+def test_reminders_carry_an_html_part_with_the_same_words_and_links(
+    with_deadline, send_reminders, smtp, demo
+):
+    with_deadline.rename("Zoe Grindle", "Zoe <script>alert(1)</script> Grindle")
+
+    send_reminders("--today", BEFORE_DEADLINE)
+
+    zoe = next(m for m in smtp.received if m.rcpt_tos == [EMAILS["Zoe Grindle"]])
+    assert zoe.message.get_content_type() == "multipart/alternative"
+    assert "Dear Zoe <script>alert(1)</script> Grindle," in zoe.body
+    assert "Dear Zoe &lt;script&gt;alert(1)&lt;/script&gt; Grindle," in zoe.html
+    assert "<script" not in zoe.html
+    assert "due by <strong>Friday 14 April 2023</strong>" in zoe.html
+    for number in (7, 10):
+        link = f"{BASE_URL}/recommendations/{demo.recommendation_id(number)}/update"
+        assert re.search(f'<a href="{re.escape(link)}"[^>]*>{re.escape(link)}</a>', zoe.html)
+    (summary,) = summaries_in(smtp)
+    assert "Zoe &lt;script&gt;alert(1)&lt;/script&gt; Grindle" in summary.html
+    assert f">{BASE_URL}/plans/" in summary.html
+    assert all(m.html and "Improvement plan tracker</p>" in m.html for m in smtp.received)
+
+
+def test_without_a_mail_server_reminders_are_written_to_the_mail_folder(
+    with_deadline, send_reminders, mail_app, smtp, tmp_path
+):
+    mail_app.config.update(MAIL_SERVER="", MAIL_FOLDER=str(tmp_path / "mail"))
+
+    result = send_reminders("--today", BEFORE_DEADLINE)
+
+    assert result.exit_code == 0, result.output
+    assert smtp.received == []
+    kept = [
+        message_from_bytes(path.read_bytes(), policy=policy.default)
+        for path in (tmp_path / "mail").glob("*.eml")
+    ]
+    assert len(kept) == 6
+    assert EMAILS["Zoe Grindle"] in {m["To"].addresses[0].addr_spec for m in kept}
+    assert "Sent 6 messages." in result.output
 
 
 def test_a_dry_run_prints_the_messages_and_sends_nothing(with_deadline, send_reminders, smtp):
@@ -423,7 +392,7 @@ def test_without_a_deadline_reminders_go_and_the_summary_says_none_is_set(
     assert result.exit_code == 0, result.output
     assert "no deadline set" in result.output
     assert len(smtp.received) == 6
-    (summary,) = smtp.summaries()
+    (summary,) = summaries_in(smtp)
     assert "no deadline set" in summary.message["Subject"]
     assert "Deadline: no deadline set." in summary.body
     zoe = next(m for m in smtp.received if m.rcpt_tos == [EMAILS["Zoe Grindle"]])
@@ -440,8 +409,8 @@ def test_a_current_quarter_with_no_quarters_row_counts_as_no_deadline(
     result = send_reminders("--today", "2023-06-01")
 
     assert result.exit_code == 0, result.output
-    assert smtp.champion_messages()[EMAILS["Zoe Grindle"]] == [7, 10]
-    (summary,) = smtp.summaries()
+    assert champion_messages(smtp)[EMAILS["Zoe Grindle"]] == [7, 10]
+    (summary,) = summaries_in(smtp)
     assert summary.message["Subject"] == (
         "2023/24 Q1 progress updates: 10 of 10 still due, no deadline set"
     )
@@ -452,8 +421,8 @@ def test_a_persons_own_address_comes_before_their_accounts(with_deadline, send_r
 
     send_reminders("--today", BEFORE_DEADLINE)
 
-    assert smtp.champion_messages()["paul.caswell@example.org"] == [5, 6, 8, 9]
-    assert [m.rcpt_tos for m in smtp.summaries()] == [[ADMINISTRATOR]]  # the account's address
+    assert champion_messages(smtp)["paul.caswell@example.org"] == [5, 6, 8, 9]
+    assert [m.rcpt_tos for m in summaries_in(smtp)] == [[ADMINISTRATOR]]  # the account's address
 
 
 def test_a_recommendation_nobody_champions_is_flagged_to_the_administrator(
@@ -467,7 +436,7 @@ def test_a_recommendation_nobody_champions_is_flagged_to_the_administrator(
     result = send_reminders("--today", BEFORE_DEADLINE)
 
     assert "No champion to remind for recommendation 4" in result.output
-    (summary,) = smtp.summaries()
+    (summary,) = summaries_in(smtp)
     assert "Recommendations with no champion" in summary.body
     assert "Champions: none" in summary.body
 
@@ -495,18 +464,19 @@ def test_composing_cleans_names_whoever_built_the_recipient(with_deadline, db, p
     # `compose` is public: it must not rely on its caller having cleaned the names.
     reminders = due.reminders_for(db, plan_id, BASE_URL, date(2023, 4, 1))
     reminders = replace(
-        reminders, summaries=(due.Recipient("Sam\r\nBcc: evil@example.com", "sam@example.org"),)
+        reminders, summaries=(Recipient("Sam\r\nBcc: evil@example.com", "sam@example.org"),)
     )
 
-    (summary,) = [m for m in mail.compose(reminders, "tracker@example.org") if "Sam" in m["To"]]
+    messages = reminder_messages(reminders, {"MAIL_FROM": "tracker@example.org"})
+    (summary,) = [m for m in messages if "Sam" in m["To"]]
 
     assert summary["Bcc"] is None
     assert [a.addr_spec for a in summary["To"].addresses] == ["sam@example.org"]
     assert b"\nBcc:" not in summary.as_bytes()
     for bad in ("sam@example.org, evil@example.com", "Sam <sam@example.org>"):
-        reminders = replace(reminders, summaries=(due.Recipient("Sam", bad),))
+        reminders = replace(reminders, summaries=(Recipient("Sam", bad),))
         with pytest.raises(ValueError, match="not a single valid email address"):
-            mail.compose(reminders, "tracker@example.org")
+            reminder_messages(reminders, {"MAIL_FROM": "tracker@example.org"})
 
 
 @pytest.mark.parametrize(
@@ -532,7 +502,7 @@ def test_an_address_that_is_not_one_valid_address_is_never_used(
     recipients = [address for m in smtp.received for address in m.rcpt_tos]
     assert EMAILS["Paul Condon"] not in recipients
     assert "evil@example.com" not in recipients
-    (summary,) = smtp.summaries()
+    (summary,) = summaries_in(smtp)
     assert "Paul Condon (email address not valid): recommendation 1\n" in summary.body
     assert "Not reminded (email address not valid): Paul Condon" in result.output
 
@@ -612,15 +582,14 @@ def tls_smtp(tmp_path, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # what ssl.create_default_context trusts
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    collector = Collector()
-    controller = start_server(
+    collector = SmtpServer()
+    controller = start_smtp_server(
         collector,
         tls_context=context,
         require_starttls=True,
         auth_required=True,
         authenticator=collector.authenticate,
     )
-    collector.port = controller.port
     yield collector
     controller.stop()
 

@@ -17,6 +17,11 @@ ENVIRONMENT = {
     "SESSION_IDLE_MINUTES": "TRACKER_SESSION_IDLE_MINUTES",
     "PROXY_HOPS": "TRACKER_PROXY_HOPS",
     "SIGN_IN_MAX_FAILURES": "TRACKER_SIGN_IN_MAX_FAILURES",
+    "REQUIRE_TWO_FACTOR": "TRACKER_REQUIRE_TWO_FACTOR",
+    "RATE_LIMIT_STORAGE": "TRACKER_RATE_LIMIT_STORAGE",
+    "RATE_LIMIT_SIGN_IN": "TRACKER_RATE_LIMIT_SIGN_IN",
+    "RATE_LIMIT_PASSWORD_RESET": "TRACKER_RATE_LIMIT_PASSWORD_RESET",
+    "RATE_LIMIT_INVITATIONS": "TRACKER_RATE_LIMIT_INVITATIONS",
     "SIGN_IN_LOCKOUT_MINUTES": "TRACKER_SIGN_IN_LOCKOUT_MINUTES",
     "UPLOAD_MAX_BYTES": "TRACKER_UPLOAD_MAX_BYTES",
     "EVIDENCE_MAX_BYTES": "TRACKER_EVIDENCE_MAX_BYTES",
@@ -28,6 +33,7 @@ ENVIRONMENT = {
     "MAIL_PASSWORD": "TRACKER_MAIL_PASSWORD",
     "MAIL_USE_TLS": "TRACKER_MAIL_USE_TLS",
     "MAIL_FROM": "TRACKER_MAIL_FROM",
+    "MAIL_FOLDER": "TRACKER_MAIL_FOLDER",
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -52,18 +58,29 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         # no such header, so a client cannot pretend to be elsewhere or on HTTPS.
         PROXY_HOPS=0,
         SIGN_IN_MAX_FAILURES=5,
+        # Operators and administrators sign in with a code from an authenticator app too. Only
+        # development (the demo on a laptop) may turn this off; production refuses to.
+        REQUIRE_TWO_FACTOR=None,
+        # Where the per-address limits on sign-in, reset and invitation requests are counted:
+        # empty for a SQLite file beside the database, or a storage URI such as redis://...
+        RATE_LIMIT_STORAGE="",
+        RATE_LIMIT_SIGN_IN="20 per minute; 200 per hour",
+        RATE_LIMIT_PASSWORD_RESET="5 per minute; 30 per hour",  # noqa: S106 - a rate
+        RATE_LIMIT_INVITATIONS="30 per minute; 300 per hour",
         SIGN_IN_LOCKOUT_MINUTES=15,
         UPLOAD_MAX_BYTES=20 * 1024 * 1024,
         EVIDENCE_MAX_BYTES=10 * 1024 * 1024,
         EVIDENCE_FOLDER=str(instance / "evidence"),
         # Links in emails point here: the address people use to reach the tracker.
         BASE_URL="http://127.0.0.1:5000",
-        MAIL_SERVER="localhost",
+        # Empty: mail is not sent but written to MAIL_FOLDER, its links shown on the console.
+        MAIL_SERVER="",
         MAIL_PORT=25,
         MAIL_USERNAME="",
         MAIL_PASSWORD="",
         MAIL_USE_TLS=False,
         MAIL_FROM="Improvement plan tracker <tracker@localhost>",
+        MAIL_FOLDER=str(instance / "mail"),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session does
     )
     app.config.from_pyfile(instance / "config.py", silent=True)
@@ -73,6 +90,8 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
     if overrides:
         app.config.update(overrides)
     production = app.config["ENVIRONMENT"] == PRODUCTION
+    if app.config["REQUIRE_TWO_FACTOR"] is None:
+        app.config["REQUIRE_TWO_FACTOR"] = production
     # In production the key must be given (tracker.security refuses to start without one): a
     # key made here would differ between servers and be lost with the instance folder.
     if not app.config.get("SECRET_KEY") and not production:
@@ -89,7 +108,7 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
 
 def _typed_like(default: object, value: str) -> object:
     """Read an environment string as the type of the setting's default."""
-    if isinstance(default, bool):
+    if isinstance(default, bool) or default is None:
         return value.strip().lower() in TRUE_WORDS
     if isinstance(default, int):
         return int(value)

@@ -10,8 +10,9 @@ import click
 from flask import Blueprint, current_app
 
 from tracker.db import get_db
-from tracker.reminders import due, mail
-from tracker.reminders.addresses import one_line
+from tracker.mail import MailSettingsError, SendError, as_text, deliver, long_date, one_line
+from tracker.reminders import due
+from tracker.reminders.mail import reminder_messages
 
 bp = Blueprint("reminders", __name__, cli_group=None)
 
@@ -29,7 +30,7 @@ def send_reminders_command(plan_id, dry_run, today):
     board's administrators a summary. Covers every plan unless PLAN_ID is given.
 
     Nothing is sent for a plan whose current quarter is closed or whose update deadline has
-    passed.
+    passed. With no MAIL_SERVER set, the messages are written to MAIL_FOLDER instead.
     """
     db = get_db()
     config = current_app.config
@@ -39,10 +40,10 @@ def send_reminders_command(plan_id, dry_run, today):
         for plan in [plan_id] if plan_id is not None else due.plan_ids(db):
             reminders = due.reminders_for(db, plan, config["BASE_URL"], day)
             _report(reminders)
-            messages += mail.compose(reminders, config["MAIL_FROM"])
+            messages += reminder_messages(reminders, config)
     except due.NoSuchPlan:
         raise click.ClickException(f"There is no plan with id {plan_id}.") from None
-    except mail.MailSettingsError as error:
+    except MailSettingsError as error:
         raise click.ClickException(str(error)) from None
     if not messages:
         click.echo("Nothing to send.")
@@ -50,17 +51,19 @@ def send_reminders_command(plan_id, dry_run, today):
     if dry_run:
         for number, message in enumerate(messages, start=1):
             click.echo(f"\n--- Message {number} of {len(messages)} ---")
-            click.echo(mail.as_text(message))
+            click.echo(as_text(message))
         click.echo(f"Dry run: {_count(len(messages))} would be sent. Nothing was sent.")
         return
     try:
-        sent = mail.send(
+        sent = deliver(
             messages,
             config,
             on_sent=lambda message: click.echo(f"Sent to {message['To']}: {message['Subject']}"),
         )
-    except mail.SendError as error:
+    except SendError as error:
         raise click.ClickException(f"Sending stopped. {error}") from None
+    except MailSettingsError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"Sent {_count(sent)}.")
 
 
@@ -72,9 +75,7 @@ def _report(reminders: due.Reminders) -> None:
     if reminders.not_sent_because:
         click.echo(f"{heading}: nothing to send, {reminders.not_sent_because}.")
         return
-    due_by = (
-        f"due by {mail.long_date(reminders.deadline)}" if reminders.deadline else "no deadline set"
-    )
+    due_by = f"due by {long_date(reminders.deadline)}" if reminders.deadline else "no deadline set"
     click.echo(
         f"{heading}: {len(reminders.missing)} of {reminders.recommendation_count} "
         f"updates still due, {due_by}."

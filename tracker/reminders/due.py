@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from tracker.reminders.addresses import one_line, single_address
+from tracker.mail import Recipient, one_line, single_address
 
 # An update is in once its latest revision is one of these; anything else (no revision, a
 # draft, or one returned for changes) still needs the champion to act.
@@ -50,14 +50,6 @@ class MissingUpdate:
     @property
     def returned(self) -> bool:
         return self.state == "returned"
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """Someone a message goes to: a name for the greeting and one checked address."""
-
-    name: str
-    email: str
 
 
 @dataclass(frozen=True)
@@ -255,15 +247,21 @@ def _champions(db: Database, plan_id: int) -> defaultdict[int, list[Champion]]:
     rows = db.query(
         """
         SELECT champions.recommendation_id, people.id AS person_id, people.name,
-               coalesce(
+               CASE WHEN EXISTS (
+                   -- Someone deactivated on the board is reminded of nothing.
+                   SELECT 1 FROM memberships WHERE memberships.person_id = people.id
+                     AND memberships.board_id = people.board_id
+                     AND memberships.deactivated_at IS NOT NULL
+               ) THEN NULL ELSE coalesce(
                    nullif(trim(people.email), ''),
                    -- No address on the person: use the account linked to them, if any
                    -- (the oldest, so the choice does not change from run to run).
-                   (SELECT users.email FROM memberships JOIN users ON users.id = memberships.user_id
+                   (SELECT users.email FROM active_memberships AS memberships
+                    JOIN users ON users.id = memberships.user_id
                     WHERE memberships.person_id = people.id
                       AND memberships.board_id = people.board_id
                     ORDER BY memberships.id LIMIT 1)
-               ) AS email
+               ) END AS email
         FROM champions
         JOIN people ON people.id = champions.person_id
         JOIN recommendations ON recommendations.id = champions.recommendation_id
@@ -309,7 +307,8 @@ def _administrators(db: Database, board_id: int) -> list[Recipient | str]:
     """The board's administrators: a Recipient for each valid address, else their name."""
     rows = db.query(
         """
-        SELECT users.name, users.email FROM memberships JOIN users ON users.id = memberships.user_id
+        SELECT users.name, users.email FROM active_memberships AS memberships
+        JOIN users ON users.id = memberships.user_id
         WHERE memberships.board_id = ? AND memberships.role = 'administrator'
         ORDER BY users.id
         """,

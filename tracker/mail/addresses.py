@@ -1,4 +1,4 @@
-"""Making names and addresses from the database safe to put in an email's headers.
+"""Who a message is from and to, made safe to put in an email's headers.
 
 Names and addresses are typed in by people (or imported from reports), so they can hold
 anything: a line break in a name would start a new header ("Bcc: ..."), and a comma in an
@@ -6,10 +6,25 @@ address would send to two people. These helpers are the one place that decides w
 """
 
 import unicodedata
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.utils import parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 
 MAX_NAME_LENGTH = 200  # the people and users tables allow no more
+
+
+class MailSettingsError(ValueError):
+    """A MAIL_* setting cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone a message goes to: a name for the greeting and one checked address."""
+
+    name: str
+    email: str
 
 
 def one_line(text: str | None, limit: int = MAX_NAME_LENGTH) -> str:
@@ -38,3 +53,28 @@ def single_address(value: str | None) -> str | None:
     except EmailNotValidError:
         return None
     return result.ascii_email or result.normalized
+
+
+def sender_address(mail_from: str) -> Address:
+    """MAIL_FROM ("Name <address>" or a bare address) as one header-safe address; raises
+    MailSettingsError when it is not one."""
+    name, address = parseaddr(mail_from or "")
+    try:
+        if "@" not in address:
+            raise ValueError(address)
+        return Address(display_name=one_line(name), addr_spec=address)
+    except (ValueError, IndexError):
+        raise MailSettingsError(
+            f"MAIL_FROM ({mail_from!r}) is not an email address such as "
+            "'Improvement plan tracker <tracker@example.org>'"
+        ) from None
+
+
+def recipient_address(to: Recipient) -> Address:
+    """`to` as a header-safe address; raises ValueError unless `to.email` is exactly one valid
+    address, so no caller can send to a list of addresses or a malformed one."""
+    if single_address(to.email) != to.email:
+        raise ValueError(f"{to.email!r} is not a single valid email address")
+    # Address() quotes or encodes the display name as needed; on one line, a name from the
+    # database cannot start a header of its own.
+    return Address(display_name=one_line(to.name), addr_spec=to.email)
