@@ -25,3 +25,17 @@ forwarded_allow_ips = ""
 # The tracker does not use gunicorn's control socket, whose default path every gunicorn run by
 # the same user shares.
 control_socket_disable = True
+
+
+def when_ready(server):
+    """On a new installation, say what to run first: nobody can sign in until there is an
+    operator, and only the command line can make the first one."""
+    from run import app
+    from tracker.operators.boards import installation_is_new
+
+    if installation_is_new(app):
+        server.log.warning(
+            "This installation has no operator yet, so nobody can sign in. Make the first one "
+            "with: .venv/bin/flask --app run create-operator you@example.org (the password comes "
+            "from TRACKER_PASSWORD or a prompt), then sign in and create a board."
+        )

@@ -374,3 +374,86 @@ def m005_session_last_use(db: Database) -> None:
     """When each session was last used, so one left idle can be refused."""
     # Sessions opened before this step count as last used when they were opened.
     db.execute("ALTER TABLE sessions ADD COLUMN last_used_at TEXT")
+
+
+@migrations()
+def m006_accounts(db: Database) -> None:
+    """Operators, invitations, password resets, two-factor sign-in, and users who leave a board."""
+    db.executescript(
+        """
+        -- Operators run the installation: they create boards and invite each board's first
+        -- administrator, and read no plan unless they also have a role on its board.
+        ALTER TABLE users ADD COLUMN is_operator INTEGER NOT NULL DEFAULT 0
+            CHECK (is_operator IN (0, 1));
+        ALTER TABLE users ADD COLUMN last_sign_in_at TEXT;
+        -- Two-factor sign-in with an authenticator app. The secret is sealed with a key from
+        -- the configuration, so the database alone does not give it away; the last time step
+        -- used stops a code being used twice.
+        ALTER TABLE users ADD COLUMN totp_secret TEXT;
+        ALTER TABLE users ADD COLUMN totp_enabled_at TEXT;
+        ALTER TABLE users ADD COLUMN totp_last_step INTEGER;
+        ALTER TABLE users ADD COLUMN recovery_codes_made_at TEXT;
+
+        ALTER TABLE boards ADD COLUMN archived_at TEXT;
+        ALTER TABLE boards ADD COLUMN requires_two_factor INTEGER NOT NULL DEFAULT 0
+            CHECK (requires_two_factor IN (0, 1));
+
+        -- A deactivated member keeps their role on record (and their name on everything they
+        -- wrote) but can no longer use the board until reactivated.
+        ALTER TABLE memberships ADD COLUMN deactivated_at TEXT;
+
+        -- The memberships that give access today: not deactivated, on a board not archived.
+        CREATE VIEW active_memberships AS
+            SELECT memberships.* FROM memberships
+            JOIN boards ON boards.id = memberships.board_id
+            WHERE memberships.deactivated_at IS NULL AND boards.archived_at IS NULL;
+
+        -- An invitation to a board, sent by email with a single-use link. Only the SHA-256 of
+        -- the link's token is stored. Resending makes a new token, so an older email's link
+        -- stops working.
+        CREATE TABLE invitations (
+            id INTEGER PRIMARY KEY,
+            board_id INTEGER NOT NULL REFERENCES boards(id),
+            email TEXT NOT NULL COLLATE NOCASE CHECK (length(email) BETWEEN 3 AND 254),
+            name TEXT NOT NULL CHECK (length(trim(name)) BETWEEN 1 AND 200),
+            role TEXT NOT NULL CHECK (role IN ('administrator', 'champion', 'scrutiny')),
+            person_id INTEGER REFERENCES people(id),
+            token_sha256 TEXT NOT NULL UNIQUE CHECK (length(token_sha256) = 64),
+            expires_at TEXT NOT NULL,
+            invited_by INTEGER REFERENCES users(id),
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            sent_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            accepted_at TEXT,
+            accepted_by INTEGER REFERENCES users(id),
+            cancelled_at TEXT
+        );
+        CREATE UNIQUE INDEX invitations_one_open_per_email
+            ON invitations (board_id, email) WHERE accepted_at IS NULL AND cancelled_at IS NULL;
+        CREATE INDEX invitations_by_email ON invitations (email);
+
+        -- A single-use link to choose a new password, asked for by the user or sent by an
+        -- administrator. Only the SHA-256 of its token is stored.
+        CREATE TABLE password_resets (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            token_sha256 TEXT NOT NULL UNIQUE CHECK (length(token_sha256) = 64),
+            requested_by INTEGER REFERENCES users(id),   -- NULL when the user asked for it
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        );
+        CREATE INDEX password_resets_by_user ON password_resets (user_id);
+
+        -- Single-use codes for signing in without the authenticator app, stored as keyed hashes.
+        CREATE TABLE recovery_codes (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            code_hash TEXT NOT NULL CHECK (length(code_hash) = 64),
+            used_at TEXT,
+            UNIQUE (user_id, code_hash)
+        );
+
+        CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+        CREATE INDEX sign_in_attempts_by_time ON sign_in_attempts (attempted_at);
+        """
+    )

@@ -258,9 +258,46 @@ ID_OVERRIDES = {"updates.review": {"recommendation_id": 3}}
 SETUP_IDS = {"share_link_id": 1}
 
 
+# Forms for accounts, invitations and the installation area: their bad input (expired, reused,
+# tampered and other people's tokens, hostile files, wrong roles) is tested in test_accounts.py
+# and test_bulk_invitations.py; they join this harness once it can set up an operator and the
+# tokens they need.
+NOT_YET_FUZZED = {
+    "accounts.accept_invitation",
+    "accounts.cancel",
+    "accounts.change_role",
+    "accounts.deactivate",
+    "accounts.invite",
+    "accounts.invite_many",
+    "accounts.invite_many_confirm",
+    "accounts.reactivate",
+    "accounts.remove",
+    "accounts.resend",
+    "accounts.reset_member_two_factor",
+    "accounts.send_reset",
+    "accounts.two_factor_rule",
+    "auth.change_password",
+    "auth.forgotten_password",
+    "auth.recovery_codes",
+    "auth.reset_password",
+    "auth.second_factor",
+    "auth.set_up_two_factor",
+    "operators.archive_board",
+    "operators.edit_board",
+    "operators.invite_administrator",
+    "operators.new_board",
+    "operators.reset_administrator_two_factor",
+    "operators.restore_board",
+}
+
+
 def post_routes(app) -> list:
     return sorted(
-        (rule for rule in app.url_map.iter_rules() if rule.methods & STATE_CHANGING),
+        (
+            rule
+            for rule in app.url_map.iter_rules()
+            if rule.methods & STATE_CHANGING and rule.endpoint not in NOT_YET_FUZZED
+        ),
         key=lambda rule: rule.endpoint,
     )
 
@@ -363,6 +400,10 @@ def harness(tmp_path_factory, demo_database_template) -> Harness:
             "SECRET_KEY": "test-secret",
             "TESTING": True,
             "EVIDENCE_FOLDER": str(folder / "evidence"),
+            "MAIL_FOLDER": str(folder / "mail"),
+            # Every form is sent hundreds of times from one address: the limits have their own
+            # tests (test_rate_limiting.py, test_accounts.py).
+            "RATE_LIMIT_ENABLED": False,
         }
     )
     # The sign-out form gets a session of its own, and the sign-in form a visitor.
@@ -798,7 +839,14 @@ def hostile_values(group: list[Field]) -> st.SearchStrategy[list]:
 
 def form_endpoints() -> list[str]:
     """Every form's endpoint, read from the URL map of an app on a throwaway database."""
-    app = create_app({"DATABASE": ":memory:", "SECRET_KEY": "unused", "TESTING": True})
+    app = create_app(
+        {
+            "DATABASE": ":memory:",
+            "SECRET_KEY": "unused",
+            "TESTING": True,
+            "RATE_LIMIT_ENABLED": False,
+        }
+    )
     return [rule.endpoint for rule in post_routes(app)]
 
 

@@ -9,8 +9,8 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.routing import IntegerConverter
 
-from tracker import config, db, errors, permissions, security
-from tracker.auth import accounts
+from tracker import config, db, errors, permissions, rate_limiting, security
+from tracker.auth.accounts import user_for_session
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -48,16 +48,21 @@ def _init_security(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.session_protection = "basic"
     login_manager.user_loader(
-        lambda token: accounts.user_for_session(
-            db.get_db(), token, current_app.config["SESSION_IDLE_TIMEOUT"]
+        lambda token: user_for_session(
+            db.get_db(),
+            token,
+            current_app.config["SESSION_IDLE_TIMEOUT"],
+            two_factor_for_administrators=current_app.config["REQUIRE_TWO_FACTOR"],
         )
     )
     app.before_request(permissions.enforce)
     security.init_app(app)
+    rate_limiting.init_app(app)
     app.url_map.converters["id"] = IdConverter
 
 
 def _register_blueprints(app: Flask) -> None:
+    from tracker.accounts import bp as accounts_pages
     from tracker.actions import bp as actions
     from tracker.audit_log import bp as audit_log
     from tracker.auth import bp as auth
@@ -66,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.dashboard import bp as dashboard
     from tracker.demo import bp as demo
     from tracker.inspections import bp as inspections
+    from tracker.operators import bp as operators
     from tracker.pack import bp as pack
     from tracker.people import bp as people
     from tracker.plans import bp as plans
@@ -76,6 +82,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         auth,
+        accounts_pages,
+        operators,
         plans,
         inspections,
         people,

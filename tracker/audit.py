@@ -5,13 +5,16 @@ directly, so no change escapes the log. Call them inside a `write_transaction`, 
 and its log entry land together.
 """
 
+import hashlib
 import json
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-# Never copied into the log. Files (a kept pack's PDF) are logged by their size alone.
-SECRET_COLUMNS = frozenset({"password_hash"})
+# Never copied into the log: a short digest stands in, so the log still shows that a password or
+# a two-factor secret changed without holding anything that could be used. Files (a kept pack's
+# PDF) are logged by their size alone.
+SECRET_COLUMNS = frozenset({"password_hash", "totp_secret", "code_hash"})
 
 
 @dataclass(frozen=True)
@@ -70,11 +73,15 @@ def _as_json(row: dict | None) -> str | None:
     if row is None:
         return None
     return json.dumps(
-        {
-            key: f"({len(value):,} bytes)" if isinstance(value, bytes) else value
-            for key, value in row.items()
-            if key not in SECRET_COLUMNS
-        },
+        {key: _loggable(key, value) for key, value in row.items()},
         ensure_ascii=False,
         sort_keys=True,
     )
+
+
+def _loggable(column: str, value: object) -> object:
+    if isinstance(value, bytes):
+        return f"({len(value):,} bytes)"
+    if column in SECRET_COLUMNS and value is not None:
+        return f"(secret {hashlib.sha256(str(value).encode()).hexdigest()[:8]})"
+    return value

@@ -18,7 +18,7 @@ def get_board(db: Database, board_id: int) -> dict | None:
     return next(db.query("SELECT * FROM boards WHERE id = ?", [board_id]), None)
 
 
-def board_in_url(_db: Database, board_id: int) -> int:
+def board_in_url(_db: Database, board_id: int, **_other_ids) -> int:
     """For routes whose URL names the board itself: the permission check's board finder."""
     return board_id
 

@@ -1,8 +1,8 @@
 """What every form shares: text fields that trim spaces, and GOV.UK-style messages."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from wtforms import EmailField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from tracker.text import clean_text
 
@@ -20,7 +20,20 @@ def text_field(label: str, max_length: int, required: str | None = None) -> Stri
         label,
         widget=GovTextInput(),
         filters=[strip_whitespace],
-        validators=[presence, _no_longer_than(label, max_length)],
+        validators=[presence, _no_longer_than(label, max_length), _on_one_line(label)],
+    )
+
+
+def password_field(label: str, required: str) -> PasswordField:
+    """A password, taken exactly as typed (spaces can be part of one); the password rule is
+    checked by the form, which knows whose password it is."""
+    return PasswordField(
+        label,
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired(message=required),
+            Length(max=1024, message=f"{label} must be 1024 characters or fewer"),
+        ],
     )
 
 
@@ -40,6 +53,16 @@ def email_field(label: str, required: str | None = None) -> EmailField:
             ),
         ],
     )
+
+
+def _on_one_line(label: str):
+    name = label.removesuffix(" (optional)")
+
+    def check(_form, field) -> None:
+        if field.data and ("\n" in field.data or "\r" in field.data):
+            raise ValidationError(f"{name} must be on one line")
+
+    return check
 
 
 def _no_longer_than(label: str, max_length: int) -> Length:

@@ -35,6 +35,7 @@ class Permission:
     needs_sign_in: bool = True
     roles: frozenset[str] = frozenset()
     board_of: BoardFinder | None = None
+    operators_only: bool = False
 
 
 def _declare(permission: Permission) -> Callable:
@@ -47,6 +48,14 @@ def _declare(permission: Permission) -> Callable:
 
 public = _declare(Permission("anyone", needs_sign_in=False))
 signed_in = _declare(Permission("anyone signed in"))
+operator = _declare(Permission("operators of the installation", operators_only=True))
+
+
+def before_two_factor(view: Callable) -> Callable:
+    """Mark a view someone who must set up two-factor sign-in can use before they have (the
+    set-up pages themselves, and signing out); every other page sends them to set it up."""
+    view.allowed_before_two_factor = True
+    return view
 
 
 def board_role(*roles: str, board_of: BoardFinder) -> Callable:
@@ -81,6 +90,14 @@ def enforce():
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    if current_user.must_set_up_two_factor and not getattr(
+        current_app.view_functions[request.endpoint], "allowed_before_two_factor", False
+    ):
+        return redirect(url_for("auth.set_up_two_factor"))
+    if permission.operators_only:
+        if not current_user.is_operator:
+            abort(403)
+        return None
     if permission.board_of is None:
         return None
     db = get_db()
@@ -106,7 +123,7 @@ def sees_unapproved(role: str) -> bool:
 def membership_on_board(db: Database, user_id: int, board_id: int) -> tuple:
     """(role, person id) of the user on the board; (None, None) when they have no role."""
     row = db.execute(
-        "SELECT role, person_id FROM memberships WHERE user_id = ? AND board_id = ?",
+        "SELECT role, person_id FROM active_memberships WHERE user_id = ? AND board_id = ?",
         [user_id, board_id],
     ).fetchone()
     return (row[0], row[1]) if row else (None, None)

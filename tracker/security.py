@@ -96,6 +96,11 @@ def settings_problems(config: dict) -> list[str]:
         problems.append("TRACKER_SESSION_IDLE_MINUTES must be 1 or more.")
     if environment == PRODUCTION:
         problems += _production_problems(config)
+        if not config.get("REQUIRE_TWO_FACTOR"):
+            problems.append(
+                "TRACKER_REQUIRE_TWO_FACTOR cannot be turned off in production: operators and "
+                "administrators must sign in with two factors."
+            )
     return problems
 
 

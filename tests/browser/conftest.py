@@ -64,7 +64,14 @@ def demo_database(tmp_path_factory, demo_database_template) -> Path:
 @pytest.fixture(scope="module")
 def base_url(demo_database) -> Iterator[str]:
     """The app on the module's demo database, served from a thread; yields its address."""
-    app = create_app({"DATABASE": str(demo_database), "SECRET_KEY": "test", "TESTING": False})
+    app = create_app(
+        {
+            "DATABASE": str(demo_database),
+            "SECRET_KEY": "test",
+            "TESTING": False,
+            "MAIL_FOLDER": str(demo_database.parent / "mail"),
+        }
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="tracker-server", daemon=True)
     thread.start()

@@ -2,7 +2,9 @@
 export, and the choices the filter form offers.
 
 Every query is limited to entries logged against the board (audit_log.board_id), so another
-board's changes can never appear, whatever the filters say.
+board's changes can never appear, whatever the filters say; and to changes to the accounts of
+the board's users made outside any board (their own password, two-factor sign-in, a reset
+link they asked for), which concern every board they are on.
 """
 
 import math
@@ -121,9 +123,19 @@ def _as_logged(moment: datetime) -> str:
     return utc.isoformat(timespec="milliseconds") + "Z"
 
 
+# Changes to someone's account logged with no board, and the user each is about.
+ACCOUNT_OF_BOARD_USER = """(audit_log.board_id IS NULL AND (
+    (audit_log.table_name = 'users' AND audit_log.row_id IN (
+        SELECT user_id FROM memberships WHERE board_id = ?))
+    OR (audit_log.table_name = 'password_resets' AND json_extract(
+        coalesce(audit_log.after, audit_log.before), '$.user_id') IN (
+        SELECT user_id FROM memberships WHERE board_id = ?))))"""
+
+
 def where_clause(board_id: int, filters: AuditFilters) -> tuple[str, list]:
     """The SQL condition (on audit_log) and its parameters for the board's filtered entries."""
-    conditions, parameters = ["audit_log.board_id = ?"], [board_id]
+    conditions = [f"(audit_log.board_id = ? OR {ACCOUNT_OF_BOARD_USER})"]
+    parameters = [board_id, board_id, board_id]
     if filters.plan_id is not None:
         condition, plan_parameters = _in_plan(filters.plan_id)
         conditions.append(condition)

@@ -29,10 +29,7 @@ def create_user_command(email, role, board_ref, name, person_name):
 
     The password comes from the TRACKER_PASSWORD environment variable, or a prompt.
     """
-    try:
-        email = validate_email(email, check_deliverability=False).normalized
-    except EmailNotValidError as error:
-        raise click.ClickException(f"That email address is not valid: {error}") from None
+    email = valid_email(email)
     db = get_db()
     board = find_board(db, board_ref)
     if board is None:
@@ -43,12 +40,7 @@ def create_user_command(email, role, board_ref, name, person_name):
         if person is None:
             raise click.ClickException(f"There is no one called {person_name!r} on that board")
         person_id = person["id"]
-    password = os.environ.get("TRACKER_PASSWORD") or click.prompt(
-        "Password",
-        hide_input=True,
-        confirmation_prompt=True,
-        value_proc=lambda typed: _allowed_password(typed, email),
-    )
+    password = new_password(email)
     try:
         accounts.create_user(
             db,
@@ -62,6 +54,25 @@ def create_user_command(email, role, board_ref, name, person_name):
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {email} as {role} on {board['name']}.")
+
+
+def valid_email(email: str) -> str:
+    """The email address normalised, or a ClickException saying why it is not one."""
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise click.ClickException(f"That email address is not valid: {error}") from None
+
+
+def new_password(email: str) -> str:
+    """The new account's password: TRACKER_PASSWORD, or typed twice at a prompt that asks
+    again until the password rule allows it."""
+    return os.environ.get("TRACKER_PASSWORD") or click.prompt(
+        "Password",
+        hide_input=True,
+        confirmation_prompt=True,
+        value_proc=lambda typed: _allowed_password(typed, email),
+    )
 
 
 def _allowed_password(password: str, email: str) -> str:

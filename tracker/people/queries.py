@@ -49,6 +49,18 @@ def people_of_board(db: Database, board_id: int) -> list[dict]:
     return people
 
 
+def people_without_account(db: Database, board_id: int) -> list[dict]:
+    """The people on the board's list whom no account on the board stands for yet, by name."""
+    return list(
+        db.query(
+            "SELECT * FROM people WHERE board_id = ? AND id NOT IN"
+            " (SELECT person_id FROM memberships WHERE board_id = ? AND person_id IS NOT NULL)"
+            " ORDER BY name",
+            [board_id, board_id],
+        )
+    )
+
+
 def add_person(db: Database, board_id: int, details: dict, actor: audit.Actor) -> int:
     """Add someone to the board's directory; returns their id."""
     with write_transaction(db):

@@ -40,7 +40,8 @@ def plans_for_user(db: Database, user_id: int) -> list[dict]:
                    boards.name AS board, memberships.role
             FROM plans
             JOIN boards ON boards.id = plans.board_id
-            JOIN memberships ON memberships.board_id = plans.board_id AND memberships.user_id = ?
+            JOIN active_memberships AS memberships
+                ON memberships.board_id = plans.board_id AND memberships.user_id = ?
             ORDER BY boards.name, plans.id
             """,
             [user_id],
@@ -151,7 +152,8 @@ def head_of_service(db: Database, board_id: int) -> str | None:
     """The name of the board's first administrator (the head of service), for the pack's cover."""
     return scalar(
         db,
-        "SELECT users.name FROM memberships JOIN users ON users.id = memberships.user_id"
+        "SELECT users.name FROM active_memberships AS memberships"
+        " JOIN users ON users.id = memberships.user_id"
         " WHERE memberships.board_id = ? AND memberships.role = 'administrator'"
         " ORDER BY memberships.id LIMIT 1",
         board_id,
@@ -169,7 +171,7 @@ def championed_this_quarter(db: Database, user_id: int) -> list[dict]:
                (SELECT state FROM progress_updates
                 WHERE recommendation_id = recommendations.id AND quarter_id = quarters.id
                 ORDER BY revision DESC LIMIT 1) AS state
-        FROM memberships
+        FROM active_memberships AS memberships
         JOIN champions ON champions.person_id = memberships.person_id
         JOIN recommendations ON recommendations.id = champions.recommendation_id
         JOIN plans ON plans.id = recommendations.plan_id AND plans.board_id = memberships.board_id

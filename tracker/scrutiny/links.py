@@ -1,18 +1,12 @@
 """Read-only share links: how a scrutiny panel member without an account opens a plan's
 published progress.
 
-A link carries a long random token. Only the token's SHA-256 is stored, so neither the
-database, its backups nor the audit log can give a working link away; the token itself is
-shown once, to the administrator who made the link. A presented token is looked up by its
-hash: someone guessing cannot choose what the hash of their guess begins with, so how long a
-failed lookup takes tells them nothing about any real token.
+A link carries a long random token (see tracker/tokens.py), of which only a hash is stored; the
+token itself is shown once, to the administrator who made the link.
 
 A link works until the end of its expiry date in the UK, until an administrator revokes it.
 """
 
-import hashlib
-import re
-import secrets
 from datetime import date, timedelta
 
 from sqlite_utils import Database
@@ -20,10 +14,8 @@ from sqlite_utils import Database
 from tracker import audit
 from tracker.auth.accounts import now, timestamp
 from tracker.db import scalar, write_transaction
+from tracker.tokens import looks_like_a_token, new_token, token_hash
 
-TOKEN_BYTES = 32  # 256 bits: 43 characters of URL-safe base64
-# What a token can look like; anything else is refused without touching the database.
-TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43,128}")
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
 MAX_LABEL = 200
@@ -58,16 +50,6 @@ def expiry_problem(expires_on: date, today: date) -> str | None:
     return None
 
 
-def token_hash(token: str) -> str:
-    """The SHA-256 of a token, as stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def looks_like_a_token(token: str) -> bool:
-    """Whether `token` has the shape of one this module makes."""
-    return TOKEN_SHAPE.fullmatch(token) is not None
-
-
 def status_of(link: dict, today: date) -> str:
     """Active, Expired or Revoked: a revoked link stays revoked whatever its date."""
     if link["revoked_at"]:
@@ -79,7 +61,7 @@ def status_of(link: dict, today: date) -> str:
 
 def make_link(db: Database, plan_id: int, label: str, expires_on: date, actor: audit.Actor) -> str:
     """Make a share link to the plan; returns its token, which is never stored or shown again."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_token()
     with write_transaction(db):
         audit.insert(
             db,
