@@ -85,12 +85,11 @@ def send_invitation_emails(board_id: int, invited: list, *, in_background: bool)
     board = get_board(get_db(), board_id)["name"]
     messages = []
     for invitee, done in invited:
-        if done.added_at_once:
-            user = {"name": invitee.name, "email": invitee.email}
-            messages.append(emails.added_to_board(user, board, invitee.role, current_user.name))
-        else:
-            details = {"name": invitee.name, "email": invitee.email, "role": invitee.role}
-            messages.append(emails.invitation(details, board, done.token, current_user.name))
+        messages.append(
+            emails.about_invitation(
+                invitee.name, invitee.email, invitee.role, board, done.token, current_user.name
+            )
+        )
     if in_background:
         mail.deliver_in_background(messages, current_app.config)
         flash(f"{_count(len(messages), 'invitation')} on the way.")

@@ -38,6 +38,17 @@ def invitation(invitation: dict, board: str, token: str, invited_by: str) -> Ema
     )
 
 
+def about_invitation(
+    name: str, email: str, role: str, board: str, token: str | None, sent_by: str
+) -> EmailMessage:
+    """The email an invitation sends: a link to choose a password (`token`), or, for someone
+    who already had an account (no token), the notice that they have the role."""
+    if token is None:
+        return added_to_board({"name": name, "email": email}, board, role, sent_by)
+    details = {"name": name, "email": email, "role": role}
+    return invitation(details, board, token, sent_by)
+
+
 def added_to_board(user: dict, board: str, role: str, added_by: str) -> EmailMessage:
     """The notice to someone who already has an account that they now have a role on a board."""
     return mail.compose(

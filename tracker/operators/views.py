@@ -3,12 +3,11 @@
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from tracker import mail
 from tracker.accounts import invitations
 from tracker.accounts.forms import InviteAdministratorForm
 from tracker.accounts.invitations import InvitationError, Invitee
+from tracker.accounts.views import send_invitation_emails
 from tracker.audit import Actor
-from tracker.auth import emails
 from tracker.auth.forms import ConfirmForm
 from tracker.auth.two_factor_settings import reset_two_factor
 from tracker.concurrency import StaleChange, stale_change_message
@@ -140,22 +139,7 @@ def invite_administrator(board_id: int):
         except InvitationError as error:
             form.email.errors.append(str(error))
         else:
-            if done.added_at_once:
-                message = emails.added_to_board(
-                    {"name": invitee.name, "email": invitee.email},
-                    board["name"],
-                    "administrator",
-                    current_user.name,
-                )
-            else:
-                details = {"name": invitee.name, "email": invitee.email, "role": "administrator"}
-                message = emails.invitation(details, board["name"], done.token, current_user.name)
-            try:
-                mail.deliver([message], current_app.config)
-            except mail.SendError as error:
-                flash(f"The invitation is saved, but the email could not be sent: {error}", "error")
-            else:
-                flash(f"Invitation sent to {invitee.email}.")
+            send_invitation_emails(board_id, [(invitee, done)], in_background=False)
             return redirect(url_for("operators.board", board_id=board_id))
     return render_template("operators/invite.html", form=form, board=board), (
         400 if form.errors else 200
