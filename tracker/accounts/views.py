@@ -25,7 +25,7 @@ from tracker.boards import board_in_url, get_board
 from tracker.db import get_db
 from tracker.people.queries import people_without_account
 from tracker.permissions import ROLE_NAMES, board_role, public
-from tracker.rate_limiting import limit_invitations, limit_password_reset
+from tracker.rate_limiting import limit_invitations, limit_password_reset, limit_sign_in
 
 BULK_FIELDS = ("name", "email", "role", "organisation", "job_title")
 
@@ -366,7 +366,7 @@ def cancel(invitation_id: int):
 
 @bp.route("/invitations/accept/<token>", methods=["GET", "POST"])
 @public
-@limit_password_reset
+@limit_sign_in
 def accept_invitation(token: str):
     """The invited person chooses their password and starts using the board."""
     db = get_db()

@@ -84,7 +84,7 @@ def _after_password(user_id: int, attempt: int):
     db = get_db()
     if db["users"].get(user_id)["totp_enabled_at"]:
         next_page = _safe_next(request.args.get("next"))
-        session.clear()
+        _fresh_session()
         session[PENDING] = {
             "user_id": user_id,
             "until": (accounts.now() + timedelta(minutes=SECOND_STEP_MINUTES)).timestamp(),
@@ -99,12 +99,20 @@ def open_session(user_id: int, next_page: str | None = None):
     """Sign the user in with a new server-side session and send them on."""
     db = get_db()
     lifetime = current_app.permanent_session_lifetime
-    # A fresh cookie session on sign-in: nothing from before carries over.
-    session.clear()
+    _fresh_session()
     session.permanent = True
     login_user(accounts.user_for_session(db, accounts.start_session(db, user_id, lifetime)))
     accounts.prune(db)
     return redirect(next_page or url_for("plans.index"))
+
+
+def _fresh_session() -> None:
+    """Nothing from before signing in carries over in the cookie session, but the messages
+    waiting to be shown on the next page."""
+    messages = session.get("_flashes")
+    session.clear()
+    if messages:
+        session["_flashes"] = messages
 
 
 def _pending_user_id() -> int | None:
@@ -210,7 +218,7 @@ def send_reset_link(user: dict, actor: Actor, sent_by: str) -> None:
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @public
-@limit_password_reset
+@limit_sign_in
 def reset_password(token: str):
     """Choose a new password through a reset link."""
     db = get_db()
@@ -227,7 +235,7 @@ def reset_password(token: str):
             logout_user()
             flash("Your password has been changed.")
             if user["totp_enabled_at"]:
-                session.clear()
+                _fresh_session()
                 session[PENDING] = {
                     "user_id": user["id"],
                     "until": (accounts.now() + timedelta(minutes=SECOND_STEP_MINUTES)).timestamp(),
