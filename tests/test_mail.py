@@ -366,7 +366,8 @@ def test_the_background_thread_writes_to_the_folder_without_a_server(notice, tmp
     assert LINK in caplog.text
 
 
-def test_by_default_mail_is_written_to_the_instance_mail_folder(app):
+def test_by_default_mail_is_written_to_the_instance_mail_folder(database_path):
+    app = create_app({"DATABASE": str(database_path), "SECRET_KEY": "test", "TESTING": True})
     assert app.config["MAIL_SERVER"] == ""
     assert Path(app.config["MAIL_FOLDER"]) == Path(app.instance_path) / "mail"
 

@@ -37,6 +37,8 @@ ENVIRONMENT = {
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+# Yes-or-no settings whose default depends on another setting, so is None until worked out.
+FLAGS_WITHOUT_DEFAULT = {"REQUIRE_TWO_FACTOR"}
 PRODUCTION = "production"
 SESSION_COOKIE_NAME = "tracker_session"
 
@@ -86,7 +88,8 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
     app.config.from_pyfile(instance / "config.py", silent=True)
     for key, variable in ENVIRONMENT.items():
         if variable in os.environ:
-            app.config[key] = _typed_like(app.config.get(key), os.environ[variable])
+            default = False if key in FLAGS_WITHOUT_DEFAULT else app.config.get(key)
+            app.config[key] = _typed_like(default, os.environ[variable])
     if overrides:
         app.config.update(overrides)
     production = app.config["ENVIRONMENT"] == PRODUCTION
@@ -108,7 +111,7 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
 
 def _typed_like(default: object, value: str) -> object:
     """Read an environment string as the type of the setting's default."""
-    if isinstance(default, bool) or default is None:
+    if isinstance(default, bool):
         return value.strip().lower() in TRUE_WORDS
     if isinstance(default, int):
         return int(value)
