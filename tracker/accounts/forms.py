@@ -102,7 +102,7 @@ class TwoFactorRuleForm(FlaskForm):
         widget=GovRadioInput(),
         choices=[
             SelectChoice("yes", "Yes, everyone"),
-            SelectChoice("no", "No, only administrators"),
+            SelectChoice("no", "No"),
         ],
         validate_choice=False,
         validators=[AnyOf(["yes", "no"], message="Select whether everyone must use an app")],

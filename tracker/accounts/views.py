@@ -46,6 +46,7 @@ def index(board_id: int):
         users=members.board_users(db, board_id),
         invitations=members.invitations(db, board_id),
         rule_form=TwoFactorRuleForm(required="yes" if board["requires_two_factor"] else "no"),
+        administrators_must=current_app.config["REQUIRE_TWO_FACTOR"],
         form=ConfirmForm(),
     )
 
