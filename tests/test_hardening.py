@@ -476,7 +476,9 @@ def test_make_serve_runs_gunicorn_in_production_on_a_migrated_database(tmp_path)
         # Production without being told: gunicorn.conf.py makes it so.
         assert response.headers["Set-Cookie"].startswith("__Host-tracker_session=")
     finally:
-        stop(server)
+        output = stop(server)
+    # A new installation says how to make its first operator.
+    assert "flask --app run create-operator" in output
     served = open_database(database)
     try:
         assert "last_used_at" in served["sessions"].columns_dict  # migrated

@@ -104,6 +104,28 @@ PLAN_COLUMN = {
 }
 
 
+# Columns whose names say little to the people reading the log.
+FIELD_LABELS = {
+    "password_hash": "Password",
+    "totp_secret": "Two-factor sign-in key",
+    "totp_enabled_at": "Two-factor sign-in turned on",
+    "totp_last_step": "Two-factor code last used (time step)",
+    "recovery_codes_made_at": "Recovery codes made",
+    "is_operator": "Operator",
+    "last_sign_in_at": "Last signed in",
+    "deactivated_at": "Deactivated",
+    "requires_two_factor": "Everyone must use two-factor sign-in",
+    "archived_at": "Archived",
+    "token_sha256": "Link (a hash of its secret)",
+    "sent_at": "Sent",
+    "accepted_at": "Accepted",
+    "accepted_by": "Accepted by user",
+    "cancelled_at": "Cancelled",
+    "used_at": "Used",
+    "requested_by": "Sent by user",
+}
+
+
 @dataclass(frozen=True)
 class FieldChange:
     """One field of an entry: its value before and after (None where there is no side)."""
@@ -115,7 +137,7 @@ class FieldChange:
     @property
     def label(self) -> str:
         """The column name in words: "job_title" as "Job title"."""
-        return self.field.replace("_", " ").capitalize()
+        return FIELD_LABELS.get(self.field) or self.field.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
