@@ -224,13 +224,50 @@ def test_guessing_another_boards_ids_reveals_and_changes_nothing(
         if rule.endpoint in ("static", "plans.index", *PUBLIC, *OWN_ACCOUNT, "auth.account"):
             continue
         if permission_of_rule(app, rule).operators_only:
-            continue  # no board's role opens them: see test_operators.py
+            continue  # no board's role opens them: see the test below and test_accounts.py
         url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(other_board[m[1]]), rule.rule)
         before = count_rows()
         if "GET" in rule.methods:
             response = client.get(url)
             assert response.status_code == 404, url
             assert "Secret recommendation" not in response.get_data(as_text=True)
+        if rule.methods & STATE_CHANGING:
+            assert client.post(url, data={"csrf_token": token, "name": "x"}).status_code == 404
+            assert count_rows() == before, url
+
+
+def test_an_operator_reads_and_changes_nothing_on_a_board_they_have_no_role_on(app, db, count_rows):
+    accounts.create_account(
+        db,
+        email="olive@example.org",
+        password="a long operator passphrase",
+        name="Op",
+        is_operator=True,
+    )
+    client = app.test_client()
+    response = client.post(
+        "/sign-in",
+        data={
+            "email": "olive@example.org",
+            "password": "a long operator passphrase",
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert response.status_code == 302
+    token = csrf_token(client, "/operator")
+    board_scoped = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if permission_of_rule(app, rule).board_of is not None
+    ]
+    assert len(board_scoped) > 20
+    for rule in board_scoped:
+        url = demo_url(rule)
+        before = count_rows()
+        if "GET" in rule.methods:
+            page = client.get(url)
+            assert page.status_code == 404, url
+            assert "Youth Offending Service should" not in page.get_data(as_text=True)
         if rule.methods & STATE_CHANGING:
             assert client.post(url, data={"csrf_token": token, "name": "x"}).status_code == 404
             assert count_rows() == before, url
