@@ -16,14 +16,13 @@ time and abandoned as soon as it holds more people than can be invited at once.
 
 import csv
 import io
-import re
 import zipfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
-from tracker.reports.formats import describe_size, extension_of
+from tracker.reports.formats import decode_text, describe_size, extension_of
 from tracker.spreadsheets import FORMULA_STARTS
 from tracker.text import clean_text
 
@@ -143,11 +142,6 @@ _BINARY_MAGIC = (
     b"MZ",  # Windows executable
     b"\x7fELF",
 )
-# In a real CSV file control characters are rare; in other bytes read as cp1252 about one
-# character in eight is one. A few stray ones are removed by `clean_text` instead.
-_SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
-MAX_SUSPECT_SHARE = 0.02
-MAX_SUSPECT_ANYWAY = 8
 
 
 class BulkFileError(ValueError):
@@ -249,23 +243,10 @@ def _kind_of(filename: str, data: bytes) -> str:
 
 
 def _decode_csv(data: bytes) -> str:
-    """The text of a CSV file: UTF-8 (with or without a BOM), UTF-16 with a BOM, else cp1252,
-    which is what Excel on Windows saves as plain "CSV"."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError as error:
-            raise BulkFileError(NOT_CSV) from error
-    elif b"\x00" in data:
-        raise BulkFileError(NOT_CSV)
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            # Bytes cp1252 leaves undefined become U+FFFD and count against the file below.
-            text = data.decode("cp1252", errors="replace")
-    suspect = len(_SUSPECT.findall(text))
-    if suspect > max(MAX_SUSPECT_ANYWAY, MAX_SUSPECT_SHARE * len(text)):
+    """The text of a CSV file, in any encoding a report's text may have (see
+    `decode_text`), with no line too long to be a row of people."""
+    text = decode_text(data)
+    if text is None:
         raise BulkFileError(NOT_CSV)
     if max(map(len, text.replace("\r", "\n").split("\n"))) > MAX_LINE_CHARACTERS:
         raise BulkFileError(LINE_TOO_LONG)

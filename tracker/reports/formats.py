@@ -238,25 +238,35 @@ MAX_SUSPECT_SHARE = 0.02
 MAX_SUSPECT_ANYWAY = 8  # a few stray escape characters in a short file are removed, not refused
 
 
-def _decode_text(data: bytes) -> str:
-    """Decode a text file: UTF-8 (with or without a BOM), UTF-16 with a BOM, else cp1252."""
+def decode_text(data: bytes) -> str | None:
+    """Decode a text file: UTF-8 (with or without a BOM), UTF-16 with a BOM, else cp1252;
+    None when the bytes are not text (NUL bytes outside UTF-16, or too many characters no
+    text holds)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Notepad's "Unicode": the only text here that may hold NUL bytes.
         try:
             text = data.decode("utf-16")
-        except UnicodeDecodeError as error:
-            raise ReportFileError(NOT_TEXT) from error
+        except UnicodeDecodeError:
+            return None
     elif b"\x00" in data:
-        raise ReportFileError(NOT_TEXT)
+        return None
     else:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            # Windows' own encoding, which is what older Word "Save as text" produces. Bytes
-            # cp1252 leaves undefined become U+FFFD and count against the file below.
+            # Windows' own encoding, which is what older Word "Save as text" and Excel's plain
+            # "CSV" produce. Bytes cp1252 leaves undefined become U+FFFD and count against the
+            # file below.
             text = data.decode("cp1252", errors="replace")
     suspect = len(_SUSPECT.findall(text))
     if suspect > max(MAX_SUSPECT_ANYWAY, MAX_SUSPECT_SHARE * len(text)):
+        return None
+    return text
+
+
+def _decode_text(data: bytes) -> str:
+    text = decode_text(data)
+    if text is None:
         raise ReportFileError(NOT_TEXT)
     return text
 
@@ -284,8 +294,8 @@ def _read_pdf(data: bytes) -> str:
     try:
         pages = _pdf_pages(data)
     except DependencyError as error:
-        # pypdf decrypts AES only with the `cryptography` package, which is not installed;
-        # nothing else it needs for text is optional.
+        # pypdf needs an optional package for some encryption it meets (`cryptography`, a
+        # dependency here, covers AES); whatever it cannot decrypt is refused in words.
         raise ReportFileError(PDF_ENCRYPTED) from error
     # Text pypdf could not map comes out as the font's raw codes, half of them NUL bytes.
     if any(page.count("\x00") > 0.2 * len(page) for page in pages if page):
