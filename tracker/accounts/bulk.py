@@ -22,7 +22,12 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
-from tracker.reports.formats import decode_text, describe_size, extension_of
+from tracker.reports.formats import (
+    decode_text,
+    describe_size,
+    extension_of,
+    zip_declares_too_much,
+)
 from tracker.spreadsheets import FORMULA_STARTS
 from tracker.text import clean_text
 
@@ -327,16 +332,14 @@ def _check_declared_sizes(members: list[zipfile.ZipInfo]) -> None:
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
         # An OpenDocument spreadsheet, a Word document or an ordinary zip.
         raise BulkFileError(NOT_XLSX)
-    if len(members) > MAX_PARTS:
+    if zip_declares_too_much(
+        members,
+        max_parts=MAX_PARTS,
+        max_bytes=MAX_UNPACKED_BYTES,
+        ratio_from_bytes=RATIO_CHECK_FROM_BYTES,
+        max_ratio=MAX_COMPRESSION_RATIO,
+    ):
         raise BulkFileError(TOO_BIG_UNPACKED)
-    if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
-        raise BulkFileError(TOO_BIG_UNPACKED)
-    for member in members:
-        if (
-            member.file_size > RATIO_CHECK_FROM_BYTES
-            and member.file_size > MAX_COMPRESSION_RATIO * max(1, member.compress_size)
-        ):
-            raise BulkFileError(TOO_BIG_UNPACKED)
 
 
 def _count_tags(archive: zipfile.ZipFile) -> None:

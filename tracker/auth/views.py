@@ -69,9 +69,14 @@ def sign_in():
                 return _after_password(user_id, attempt)
             else:
                 form.email.errors.append(WRONG_DETAILS)
+    return _sign_in_page("auth/sign_in.html", form, throttled)
+
+
+def _sign_in_page(template: str, form, throttled: bool):
+    """A step of signing in, with its errors, or the lock's message (429) when locked."""
     status = 429 if throttled else 400 if form.errors else 200
     return render_template(
-        "auth/sign_in.html",
+        template,
         form=form,
         throttled=throttled,
         lockout_minutes=current_app.config["SIGN_IN_LOCKOUT_MINUTES"],
@@ -151,13 +156,7 @@ def second_factor():
                     )
                 return open_session(user_id, session.get(PENDING, {}).get("next"))
             form.code.errors.append(WRONG_CODE)
-    status = 429 if throttled else 400 if form.errors else 200
-    return render_template(
-        "auth/second_factor.html",
-        form=form,
-        throttled=throttled,
-        lockout_minutes=current_app.config["SIGN_IN_LOCKOUT_MINUTES"],
-    ), status
+    return _sign_in_page("auth/second_factor.html", form, throttled)
 
 
 def _keys() -> two_factor_settings.Keys:

@@ -424,18 +424,35 @@ def _check_docx_package(data: bytes, extension: str) -> None:
         if "word/document.xml" not in {member.filename for member in members}:
             # Another Office file (.xlsx, .pptx) or an ordinary zip.
             raise ReportFileError(NOT_A_DOCX if extension in _DOCX_EXTENSIONS else WRONG_TYPE)
-        if len(members) > MAX_DOCX_PARTS:
+        if zip_declares_too_much(
+            members,
+            max_parts=MAX_DOCX_PARTS,
+            max_bytes=MAX_DOCX_UNPACKED_BYTES,
+            ratio_from_bytes=DOCX_RATIO_CHECK_FROM_BYTES,
+            max_ratio=MAX_DOCX_COMPRESSION_RATIO,
+        ):
             raise ReportFileError(DOCX_TOO_BIG_UNPACKED)
-        # The sizes are the ones the zip declares; zipfile stops inflating a part at its
-        # declared size, so a part cannot unpack to more than is checked here.
-        if sum(member.file_size for member in members) > MAX_DOCX_UNPACKED_BYTES:
-            raise ReportFileError(DOCX_TOO_BIG_UNPACKED)
-        for member in members:
-            if (
-                member.file_size > DOCX_RATIO_CHECK_FROM_BYTES
-                and member.file_size > MAX_DOCX_COMPRESSION_RATIO * max(1, member.compress_size)
-            ):
-                raise ReportFileError(DOCX_TOO_BIG_UNPACKED)
+
+
+def zip_declares_too_much(
+    members: list[zipfile.ZipInfo],
+    *,
+    max_parts: int,
+    max_bytes: int,
+    ratio_from_bytes: int,
+    max_ratio: float,
+) -> bool:
+    """Whether an Office file's zip would unpack to far more than such a file holds: too many
+    parts, too many bytes in all, or a large part squeezed more than `max_ratio` to one (a
+    zip bomb). The sizes are the ones the zip declares; zipfile stops inflating a part at its
+    declared size, so a part cannot unpack to more than is checked here."""
+    if len(members) > max_parts or sum(member.file_size for member in members) > max_bytes:
+        return True
+    return any(
+        member.file_size > ratio_from_bytes
+        and member.file_size > max_ratio * max(1, member.compress_size)
+        for member in members
+    )
 
 
 def _read_docx(data: bytes, extension: str) -> str:
