@@ -612,3 +612,14 @@ def test_asking_for_a_reset_takes_as_long_for_unknown_addresses(board):
     # A difference an attacker could use would be the mail server's round trip (tens of
     # milliseconds or more); what is left is a database write.
     assert abs(statistics.median(known) - statistics.median(unknown)) < 0.02
+
+
+def test_someone_on_two_boards_finds_each_boards_pages_from_their_home(board):
+    operator = board["operator"]
+    post(operator, "/operator/boards/new", {"name": "Second Board", "service": "Shared YJS"})
+    post(operator, "/operator/boards/2/invite", {"name": "Hana", "email": "hana.head@example.org"})
+    home = board["admin"].get("/").text
+    assert "Your boards" in home
+    for path in ("/boards/1/users", "/boards/2/users", "/boards/2/reports/new", "/boards/2/people"):
+        assert f'href="{path}"' in home, path
+        assert board["admin"].get(path).status_code == 200, path

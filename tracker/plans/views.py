@@ -4,6 +4,7 @@ from flask import abort, flash, g, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from tracker.audit import Actor
+from tracker.auth.accounts import memberships
 from tracker.concurrency import StaleChange, stale_change_message
 from tracker.db import get_db
 from tracker.people.queries import people_of_board
@@ -24,6 +25,7 @@ def index():
         "plans/index.html",
         plans=queries.plans_for_user(db, current_user.id),
         championed=queries.championed_this_quarter(db, current_user.id),
+        boards=memberships(db, current_user.id),
     )
 
 
