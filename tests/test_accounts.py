@@ -623,3 +623,41 @@ def test_someone_on_two_boards_finds_each_boards_pages_from_their_home(board):
     for path in ("/boards/1/users", "/boards/2/users", "/boards/2/reports/new", "/boards/2/people"):
         assert f'href="{path}"' in home, path
         assert board["admin"].get(path).status_code == 200, path
+
+
+def test_archiving_a_board_shuts_it_to_its_users_and_restoring_opens_it(board):
+    app, admin, operator = board["app"], board["admin"], board["operator"]
+    assert admin.get("/boards/1/users").status_code == 200
+    assert (
+        post(operator, "/operator/boards/1/archive", page="/operator/boards/1").status_code == 302
+    )
+    assert "Archived" in operator.get("/operator").text
+    assert admin.get("/boards/1/users").status_code == 404
+    refused = sign_in(app.test_client(), "hana.head@example.org")
+    assert refused.status_code == 400 and "does not give access" in refused.text
+    assert (
+        post(operator, "/operator/boards/1/restore", page="/operator/boards/1").status_code == 302
+    )
+    assert admin.get("/boards/1/users").status_code == 200
+    assert db_of(app).execute("SELECT count(*) FROM boards").fetchone()[0] == 1
+
+
+def test_an_operator_changes_a_boards_details_and_a_stale_form_is_refused(board):
+    app, operator = board["app"], board["operator"]
+    page = operator.get("/operator/boards/1/edit").text
+    seen = re.search(r'name="fingerprint"[^>]*value="([^"]*)"', page)[1]
+    token = csrf_token(operator, "/operator/boards/1/edit")
+    details = {"name": "Fenland Board", "service": "Fenland YJS", "council": "Fenland DC"}
+    first = operator.post(
+        "/operator/boards/1/edit", data={**details, "fingerprint": seen, "csrf_token": token}
+    )
+    assert first.status_code == 302
+    stale = operator.post(
+        "/operator/boards/1/edit",
+        data={**details, "name": "Overwritten", "fingerprint": seen, "csrf_token": token},
+    )
+    assert stale.status_code == 302 and stale.headers["Location"].endswith("/edit")
+    assert db_of(app).execute("SELECT name, council FROM boards").fetchone() == (
+        "Fenland Board",
+        "Fenland DC",
+    )
