@@ -529,3 +529,14 @@ def test_a_report_over_the_size_limit_is_refused_on_the_page_and_nothing_is_save
     assert response.status_code == 400
     assert "The file is larger than 2 KB" in response.text
     assert count_rows() == before
+
+
+def test_a_form_part_whose_name_cannot_be_read_is_refused_not_a_server_error(signed_in, count_rows):
+    champion = signed_in("champion")
+    before = count_rows()
+    data = {"\r": "<script>alert(1)</script>", "evidence": (io.BytesIO(b"x"), "a.png")}
+    response = champion.post(
+        "/recommendations/1/update", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert count_rows() == before

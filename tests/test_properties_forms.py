@@ -1,12 +1,14 @@
 """Bad input to every form: whatever is posted (random, huge, Unicode, control characters,
-script, SQL, spreadsheet formulas, missing or repeated fields, random files), the tracker never
-answers with a server error; what it refuses changes nothing, and what it accepts is stored
-exactly as sent and shown escaped.
+script, SQL, spreadsheet formulas, odd email addresses, missing or repeated fields, random
+files), the tracker never answers with a server error; what it refuses changes nothing and
+sends no mail, and what it accepts is stored exactly as sent and shown escaped.
 
 Each form is found by walking the app's URL map, and its fields are read from the page that
 shows it, so a new form is tried as soon as it exists. Every example starts from the same
 database: a copy of the demo, with the administrator signed in, that has a draft plan under
-review, an action, a submitted update and a share link, so every form has something to change.
+review, an action, a submitted update and a share link, so every form has something to change;
+and, for the account forms, an operator, a second and an archived board, a champion who signs in
+with an authenticator app, a deactivated member, an invitation and a password reset link.
 """
 
 import contextlib
@@ -16,12 +18,18 @@ import json
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pyotp
 import pytest
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, event, given, settings
@@ -31,20 +39,29 @@ from werkzeug.datastructures import MultiDict
 
 from tests.conftest import EMAIL_OF_ROLE, REPORTS, csrf_token, sign_in
 from tests.test_permissions import DEMO_IDS, STATE_CHANGING
-from tracker import create_app
+from tracker import create_app, mail
+from tracker.accounts import bulk, members
 from tracker.actions import queries as actions
 from tracker.audit import SYSTEM
+from tracker.auth import accounts, two_factor, two_factor_settings
+from tracker.auth.views import SECOND_STEP_MINUTES
 from tracker.db import open_database
+from tracker.demo import DEMO_PASSWORD
+from tracker.mail import single_address
+from tracker.operators import boards
 from tracker.quarters import Quarter
 from tracker.reports import imports
 from tracker.reports.drafts import MAX_LINE
 from tracker.reports.formats import ReportFileError, read_pasted_text, read_report
+from tracker.tokens import token_hash
 from tracker.updates import workflow
 
 # Writes expected whatever the outcome: sign-in attempts are recorded whether or not they work,
 # and a session notes when it was last used.
 BOOKKEEPING = {"sign_in_attempts"}
 BOOKKEEPING_COLUMNS = {"sessions": {"last_used_at"}}
+# How long the background mail thread is given to write what an example sent.
+MAIL_WAIT_SECONDS = 10
 # What a reflected script would look like if anything were shown unescaped.
 SCRIPTS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "<svg onload=alert(1)>"]
 HOSTILE = [
@@ -92,6 +109,16 @@ ODD_NUMBERS = [
     "2023-W01-1",
     "20230101",
 ]
+# Addresses the address check takes as they are typed, but that are not written as mail is
+# sent: capitals in the domain, letters beyond ASCII, an IP address, quotes.
+ODD_EMAILS = [
+    "Jo.Bloggs@Example.ORG",
+    "zo\u00eb@example.org",
+    "someone@EXAMPLE.org",
+    "someone@[127.0.0.1]",
+    '"jo bloggs"@example.org',
+    "someone@xn--bcher-kva.example",
+]
 
 # Any character a browser can send: everything but lone surrogates.
 any_character = st.characters(codec="utf-8")
@@ -104,6 +131,7 @@ huge_text = st.builds(
 nasty_text = st.one_of(
     st.sampled_from(HOSTILE),
     st.sampled_from(ODD_NUMBERS),
+    st.sampled_from(ODD_EMAILS),
     plain_text,
     st.builds(lambda a, b, c: a + b + c, plain_text, st.sampled_from(HOSTILE), plain_text),
     st.integers(-(10**30), 10**30).map(str),
@@ -147,9 +175,33 @@ class Upload:
         return io.BytesIO(self.content), self.filename, self.content_type
 
 
+# A list of people to invite that the bulk invitation form accepts.
+PEOPLE = [
+    {
+        "name": "Riya Patel",
+        "email": "riya.patel@example.org",
+        "organisation": "Youth Justice Service",
+        "job_title": "Case manager",
+        "role": "champion",
+    },
+    {
+        "name": "Tom Okafor",
+        "email": "tom.okafor@example.org",
+        "organisation": "Police",
+        "job_title": "Inspector",
+        "role": "scrutiny",
+    },
+]
+PEOPLE_CSV = "Name,Email address,Organisation,Job title,Role\r\n" + "".join(
+    f"{one['name']},{one['email']},{one['organisation']},{one['job_title']},{one['role']}\r\n"
+    for one in PEOPLE
+)
+PEOPLE_UPLOAD = Upload(PEOPLE_CSV.encode(), "people.csv", "text/csv")
 uploads = st.one_of(
     st.builds(Upload, file_contents, file_names, content_types),
-    st.just(Upload(PNG, "progress chart.png", "image/png")),  # one that is accepted
+    # Ones that are accepted: as evidence, and as a list of people to invite.
+    st.just(Upload(PNG, "progress chart.png", "image/png")),
+    st.just(PEOPLE_UPLOAD),
 )
 
 
@@ -246,58 +298,88 @@ def page_values(fields: list[Field]) -> list[str]:
 
 # ----- The forms and the state they work on --------------------------------------------------
 
+# The demo's users, and the boards set up below beside the demo's.
+ADMINISTRATOR, CHAMPION, SCRUTINY = 1, 2, 3
+SECOND_BOARD, ARCHIVED_BOARD = 2, 3
+OPERATOR_EMAIL = "operator@demo.example.org"
+INVITED_EMAIL = "invited.person@example.org"
+# The tokens carried by the links set up below, shaped as the tracker makes them.
+INVITATION_TOKEN = "invitation-link-token-known-to-the-form-tests"
+RESET_TOKEN = "password-reset-link-token-known-to-the-form-tests"
+NEW_PASSWORD = "lantern orchard pebble violin"  # meets the password rule
+SECRET_KEY = "test-secret"
+KEYS = two_factor_settings.Keys(SECRET_KEY)
+
 # Where each form that has no page of its own is shown.
+MEMBER_PAGE = "/boards/<board_id>/users/<user_id>"
+USERS_PAGE = "/boards/<board_id>/users"
+BOARD_PAGE = "/operator/boards/<board_id>"
 FORM_PAGES = {
-    "auth.sign_out": "/",
-    "updates.review": "/recommendations/<id:recommendation_id>",
+    "accounts.cancel": USERS_PAGE,
+    "accounts.change_role": MEMBER_PAGE,
+    "accounts.deactivate": MEMBER_PAGE,
+    # Shown in answer to the list of people sent to this page's form: see SHOWN_AFTER_UPLOAD.
+    "accounts.invite_many_confirm": "/boards/<board_id>/users/invite-many",
+    "accounts.reactivate": MEMBER_PAGE,
+    "accounts.remove": MEMBER_PAGE,
+    "accounts.resend": USERS_PAGE,
+    "accounts.reset_member_two_factor": MEMBER_PAGE,
+    "accounts.send_reset": MEMBER_PAGE,
+    "accounts.two_factor_rule": USERS_PAGE,
     "actions.delete": "/actions/<id:action_id>/edit",
+    "auth.recovery_codes": "/account",
+    "auth.sign_out": "/",
+    "operators.archive_board": BOARD_PAGE,
+    "operators.reset_administrator_two_factor": BOARD_PAGE,
+    "operators.restore_board": BOARD_PAGE,
     "scrutiny.revoke": "/plans/<id:plan_id>/share-links",
+    "updates.review": "/recommendations/<id:recommendation_id>",
 }
-# The recommendation with a submitted update waiting for review, set up below.
-ID_OVERRIDES = {"updates.review": {"recommendation_id": 3}}
+# Forms shown only in answer to another form: the file sent to that form's field.
+SHOWN_AFTER_UPLOAD = {"accounts.invite_many_confirm": ("people", PEOPLE_UPLOAD)}
+# The ids each form needs where the demo's do not do: the recommendation with a submitted update
+# waiting for review, the deactivated member, the links' tokens, the archived board, and the
+# board the champion administers with two factors.
+ID_OVERRIDES = {
+    "accounts.accept_invitation": {"token": INVITATION_TOKEN},
+    "accounts.reactivate": {"user_id": SCRUTINY},
+    "auth.reset_password": {"token": RESET_TOKEN},
+    "operators.reset_administrator_two_factor": {"board_id": SECOND_BOARD, "user_id": CHAMPION},
+    "operators.restore_board": {"board_id": ARCHIVED_BOARD},
+    "updates.review": {"recommendation_id": 3},
+}
 SETUP_IDS = {"share_link_id": 1}
 
-
-# Forms for accounts, invitations and the installation area: their bad input (expired, reused,
-# tampered and other people's tokens, hostile files, wrong roles) is tested in test_accounts.py
-# and test_bulk_invitations.py; they join this harness once it can set up an operator and the
-# tokens they need.
-NOT_YET_FUZZED = {
-    "accounts.accept_invitation",
-    "accounts.cancel",
-    "accounts.change_role",
-    "accounts.deactivate",
-    "accounts.invite",
-    "accounts.invite_many",
-    "accounts.invite_many_confirm",
-    "accounts.reactivate",
-    "accounts.remove",
-    "accounts.resend",
-    "accounts.reset_member_two_factor",
-    "accounts.send_reset",
-    "accounts.two_factor_rule",
-    "auth.change_password",
-    "auth.forgotten_password",
-    "auth.recovery_codes",
-    "auth.reset_password",
-    "auth.second_factor",
-    "auth.set_up_two_factor",
-    "operators.archive_board",
-    "operators.edit_board",
-    "operators.invite_administrator",
-    "operators.new_board",
-    "operators.reset_administrator_two_factor",
-    "operators.restore_board",
+# Who sends each form: the administrator, unless named here (or an operator, for the
+# installation's forms). Signing out has a session of its own; the public forms a visitor; the
+# code asked for after the password, the champion between the two steps; and making new
+# recovery codes, the champion signed in with both.
+OWN_SESSION, VISITOR, OPERATOR = "own session", "visitor", "operator"
+SECOND_STEP, WITH_TWO_FACTORS = "champion between password and code", "champion"
+CLIENT_OF_ENDPOINT = {
+    "accounts.accept_invitation": VISITOR,
+    "auth.forgotten_password": VISITOR,
+    "auth.recovery_codes": WITH_TWO_FACTORS,
+    "auth.reset_password": VISITOR,
+    "auth.second_factor": SECOND_STEP,
+    "auth.sign_in": VISITOR,
+    "auth.sign_out": OWN_SESSION,
 }
+CLIENTS = ("administrator", OWN_SESSION, VISITOR, OPERATOR, SECOND_STEP, WITH_TWO_FACTORS)
+# A page with a form, for each client's CSRF token.
+TOKEN_PAGES = {VISITOR: "/sign-in", SECOND_STEP: "/sign-in", OPERATOR: "/operator"}
+
+
+def client_name(endpoint: str) -> str:
+    """The client that sends the form."""
+    if endpoint in CLIENT_OF_ENDPOINT:
+        return CLIENT_OF_ENDPOINT[endpoint]
+    return OPERATOR if endpoint.startswith("operators.") else "administrator"
 
 
 def post_routes(app) -> list:
     return sorted(
-        (
-            rule
-            for rule in app.url_map.iter_rules()
-            if rule.methods & STATE_CHANGING and rule.endpoint not in NOT_YET_FUZZED
-        ),
+        (rule for rule in app.url_map.iter_rules() if rule.methods & STATE_CHANGING),
         key=lambda rule: rule.endpoint,
     )
 
@@ -311,9 +393,20 @@ def fill_in(rule: str, ids: dict) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids.get(m[1], 1)), rule)
 
 
-def set_up_every_form(db) -> None:
+@dataclass(frozen=True)
+class Authenticators:
+    """What the authenticator apps set up below hold: the champion's secret and recovery codes,
+    and the secret waiting on the administrator's page for setting one up."""
+
+    champion: str
+    recovery_codes: list[str]
+    waiting: str
+
+
+def set_up_every_form(db) -> Authenticators:
     """Give every form something to change: a report under review, an action, the current
-    quarter with a submitted update, and a share link."""
+    quarter with a submitted update, a share link; and, for the account forms, people and links
+    to act on."""
     report = (REPORTS / "sunderland-2022.txt").read_text(encoding="utf-8")
     assert imports.start_import(db, 1, "sunderland.txt", report, SYSTEM) == 1
     actions.set_uses_actions(db, 1, True, SYSTEM)
@@ -324,6 +417,43 @@ def set_up_every_form(db) -> None:
     workflow.save_update(db, 3, quarter_id, update, 0, True, SYSTEM)
     link = {"plan_id": 1, "token_sha256": "0" * 64, "label": "Scrutiny panel"}
     assert db["share_links"].insert({**link, "expires_on": "2099-12-31"}).last_pk == 1
+    # The champion signs in with an authenticator app, and also administers a second board, so
+    # an operator has an administrator's second factor to reset; the administrator has opened
+    # the page for setting one up, so its secret is waiting there.
+    champion = two_factor_settings.start_set_up(db, CHAMPION, KEYS)
+    codes = two_factor_settings.confirm_set_up(
+        db, CHAMPION, pyotp.TOTP(champion).now(), KEYS, SYSTEM
+    )
+    assert codes
+    waiting = two_factor_settings.start_set_up(db, ADMINISTRATOR, KEYS)
+    second = {"name": "Second board", "service": "Second youth justice service", "council": ""}
+    assert boards.create_board(db, second, SYSTEM) == SECOND_BOARD
+    accounts.add_membership(db, CHAMPION, SECOND_BOARD, "administrator", None, SYSTEM)
+    archived = {"name": "Archived board", "service": "Archived service", "council": "Elsewhere"}
+    assert boards.create_board(db, archived, SYSTEM) == ARCHIVED_BOARD
+    boards.set_archived(db, ARCHIVED_BOARD, True, SYSTEM)
+    accounts.create_account(
+        db, email=OPERATOR_EMAIL, password=DEMO_PASSWORD, name="Olu Adeyemi", is_operator=True
+    )
+    # The scrutiny member is deactivated, so their page offers to reactivate them (the
+    # champion's offers to deactivate).
+    members.deactivate(db, 1, SCRUTINY, SYSTEM)
+    # An invitation not yet accepted and a link to reset the administrator's password, with
+    # tokens known here; both work for longer than the module runs.
+    later = accounts.timestamp(accounts.now() + timedelta(days=1))
+    invitation = {
+        "board_id": 1,
+        "email": INVITED_EMAIL,
+        "name": "Jo Invited",
+        "role": "champion",
+        "token_sha256": token_hash(INVITATION_TOKEN),
+        "expires_at": later,
+        "invited_by": ADMINISTRATOR,
+    }
+    assert db["invitations"].insert(invitation).last_pk == DEMO_IDS["invitation_id"]
+    reset = {"user_id": ADMINISTRATOR, "token_sha256": token_hash(RESET_TOKEN), "expires_at": later}
+    db["password_resets"].insert(reset)
+    return Authenticators(champion, codes, waiting)
 
 
 @dataclass
@@ -334,6 +464,7 @@ class Harness:
     folder: Path
     snapshot: Path
     clients: dict[str, FlaskClient]
+    authenticators: Authenticators
     cookies: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
@@ -341,6 +472,7 @@ class Harness:
     checksums: dict = field(default_factory=dict)
     examples: int = 0
     fields: dict[str, dict] = field(default_factory=dict)
+    second_step_until: datetime | None = None
 
     def __repr__(self) -> str:
         return "Harness(the demo, set up for every form)"
@@ -352,14 +484,45 @@ class Harness:
     def evidence_folder(self) -> Path:
         return Path(self.app.config["EVIDENCE_FOLDER"])
 
-    def client_name(self, endpoint: str) -> str:
-        return endpoint if endpoint in self.clients else "administrator"
+    @property
+    def mail_folder(self) -> Path:
+        return Path(self.app.config["MAIL_FOLDER"])
 
     def client_for(self, endpoint: str) -> FlaskClient:
-        return self.clients[self.client_name(endpoint)]
+        return self.clients[client_name(endpoint)]
+
+    def token_for(self, endpoint: str) -> str:
+        """The CSRF token of the client that sends the form. The champion between password and
+        code has a few minutes to enter it: they sign in again before that runs out, so however
+        slowly the module runs, the code form is sent within the second step."""
+        name = client_name(endpoint)
+        if name == SECOND_STEP and accounts.now() > self.second_step_until - timedelta(minutes=2):
+            self.start_second_step()
+        return self.tokens[name]
+
+    def start_second_step(self) -> None:
+        """Sign the champion in with their password, on a copy of the starting database, so the
+        client waits for the code from their app."""
+        client = self.clients[SECOND_STEP]
+        scratch = self.folder / "second-step.db"
+        for suffix in ("-wal", "-shm"):
+            Path(f"{scratch}{suffix}").unlink(missing_ok=True)
+        shutil.copy(self.snapshot, scratch)
+        database = self.app.config["DATABASE"]
+        self.app.config["DATABASE"] = str(scratch)
+        try:
+            until = accounts.now() + timedelta(minutes=SECOND_STEP_MINUTES)
+            response = sign_in(client, EMAIL_OF_ROLE["champion"])
+            assert response.headers["Location"].endswith("/sign-in/code")
+            self.tokens[SECOND_STEP] = csrf_token(client, "/sign-in/code")
+        finally:
+            self.app.config["DATABASE"] = database
+        self.second_step_until = until
+        self.cookies[SECOND_STEP] = client.get_cookie(self.app.config["SESSION_COOKIE_NAME"]).value
 
     def start_example(self) -> Path:
-        """A fresh copy of the starting database, the clients as they were, no evidence."""
+        """A fresh copy of the starting database, the clients as they were, no evidence, no
+        mail."""
         self.examples += 1
         path = self.folder / f"example-{self.examples}.db"
         shutil.copy(self.snapshot, path)
@@ -369,6 +532,10 @@ class Harness:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{previous}{suffix}").unlink(missing_ok=True)
         shutil.rmtree(self.evidence_folder, ignore_errors=True)
+        # Mail handed to the background thread lands before the folder is emptied, not in the
+        # next example's.
+        assert mail.wait_for_background_mail(MAIL_WAIT_SECONDS)
+        shutil.rmtree(self.mail_folder, ignore_errors=True)
         for name, client in self.clients.items():
             client.set_cookie(self.app.config["SESSION_COOKIE_NAME"], self.cookies[name])
         return path
@@ -377,13 +544,29 @@ class Harness:
         """The fields of the form that posts to the endpoint, read from the page showing it."""
         if endpoint not in self.fields:
             self.start_example()
-            response = self.client_for(endpoint).get(self.pages[endpoint])
-            assert response.status_code == 200, self.pages[endpoint]
+            client, page_url = self.client_for(endpoint), self.pages[endpoint]
+            if endpoint in SHOWN_AFTER_UPLOAD:
+                name, upload = SHOWN_AFTER_UPLOAD[endpoint]
+                data = {"csrf_token": self.token_for(endpoint), name: upload.as_sent()}
+                response = client.post(page_url, data=data, content_type="multipart/form-data")
+            else:
+                response = client.get(page_url)
+            assert response.status_code == 200, page_url
             page = response.get_data(as_text=True)
-            self.fields[endpoint] = fields_posting_to(
-                page, self.pages[endpoint], self.urls[endpoint]
-            )
+            self.fields[endpoint] = fields_posting_to(page, page_url, self.urls[endpoint])
         return self.fields[endpoint]
+
+    def typed(self, endpoint: str, one: Field) -> list[str]:
+        """What someone might type into the empty field: where a code is asked for, the one
+        their app shows now (or, signing in, a recovery code); else what anyone might type into
+        a field of its name."""
+        if (endpoint, one.name) == ("auth.second_factor", "code"):
+            champion = self.authenticators.champion
+            return [self.authenticators.recovery_codes[1], pyotp.TOTP(champion).now()]
+        if (endpoint, one.name) == ("auth.set_up_two_factor", "code"):
+            return [pyotp.TOTP(self.authenticators.waiting).now()]
+        by_name = {**TYPED_VALUES, **TYPED_IN_FORM.get(endpoint, {})}
+        return by_name.get(one.name) or [plausible(one)]
 
 
 @pytest.fixture(scope="module")
@@ -392,12 +575,12 @@ def harness(tmp_path_factory, demo_database_template) -> Harness:
     start = folder / "start.db"
     shutil.copy(demo_database_template, start)
     db = open_database(start)
-    set_up_every_form(db)
+    authenticators = set_up_every_form(db)
     db.close()
     app = create_app(
         {
             "DATABASE": str(start),
-            "SECRET_KEY": "test-secret",
+            "SECRET_KEY": SECRET_KEY,
             "TESTING": True,
             "EVIDENCE_FOLDER": str(folder / "evidence"),
             "MAIL_FOLDER": str(folder / "mail"),
@@ -406,14 +589,20 @@ def harness(tmp_path_factory, demo_database_template) -> Harness:
             "RATE_LIMIT_ENABLED": False,
         }
     )
-    # The sign-out form gets a session of its own, and the sign-in form a visitor.
-    clients = {name: app.test_client() for name in ("administrator", "auth.sign_out")}
-    for client in clients.values():
-        assert sign_in(client, EMAIL_OF_ROLE["administrator"]).status_code == 302
-    clients["auth.sign_in"] = app.test_client()
-    harness = Harness(app, folder, folder / "snapshot.db", clients)
+    clients = {name: app.test_client() for name in CLIENTS}
+    for name in ("administrator", OWN_SESSION):
+        assert sign_in(clients[name], EMAIL_OF_ROLE["administrator"]).status_code == 302
+    assert sign_in(clients[OPERATOR], OPERATOR_EMAIL).status_code == 302
+    # The champion signs in with a recovery code: their app's code now may be the one used to
+    # set it up, which works once.
+    champion = clients[WITH_TWO_FACTORS]
+    assert sign_in(champion, EMAIL_OF_ROLE["champion"]).status_code == 302
+    code = {"code": authenticators.recovery_codes[0]}
+    token = csrf_token(champion, "/sign-in/code")
+    assert champion.post("/sign-in/code", data={**code, "csrf_token": token}).status_code == 302
+    harness = Harness(app, folder, folder / "snapshot.db", clients, authenticators)
     for name, client in clients.items():
-        harness.tokens[name] = csrf_token(client, "/sign-in" if name == "auth.sign_in" else "/")
+        harness.tokens[name] = csrf_token(client, TOKEN_PAGES.get(name, "/"))
         harness.cookies[name] = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
     for rule in post_routes(app):
         ids = ids_for(rule.endpoint)
@@ -427,6 +616,8 @@ def harness(tmp_path_factory, demo_database_template) -> Harness:
     ):
         source.backup(target)
     harness.checksums = table_checksums(harness.snapshot)
+    # Waiting for a code writes nothing but an attempt to sign in, so it can start from a copy.
+    harness.start_second_step()
     return harness
 
 
@@ -483,6 +674,7 @@ class Example:
     sent: MultiDict
     outcome: Outcome
     evidence_folder: Path
+    mail_folder: Path
 
 
 def outcome_of(client, response) -> Outcome:
@@ -528,6 +720,82 @@ def stripped(sent: MultiDict, name: str) -> str:
     return UNTYPEABLE.sub("", first(sent, name)).strip()
 
 
+def stored_email(sent: MultiDict) -> str | None:
+    """The email address as the tracker keeps it: as mail will be sent to it (domain in lower
+    case, in its ASCII form)."""
+    typed = stripped(sent, "email")
+    return single_address(typed) if typed else None
+
+
+def mail_sent(folder: Path) -> list[EmailMessage]:
+    """Every message written to the mail folder."""
+    paths = sorted(folder.glob("*.eml")) if folder.exists() else []
+    return [message_from_bytes(path.read_bytes(), policy=policy.default) for path in paths]
+
+
+def recipients(message: EmailMessage) -> list[str]:
+    return [address.addr_spec for address in message["To"].addresses]
+
+
+def link_token(example: Example, email: str, path: str) -> str:
+    """The token of the link to `path`/<token> in the one message sent to `email`."""
+    [message] = [one for one in mail_sent(example.mail_folder) if recipients(one) == [email]]
+    links = mail.links_in(mail.plain_text(message))
+    [token] = [link.rpartition("/")[2] for link in links if link.rpartition("/")[0].endswith(path)]
+    return token
+
+
+def new_rows(example: Example, table: str) -> list[dict]:
+    """The table's rows added by the form (its ids only grow)."""
+    newest = f"SELECT max(id) AS id FROM [{table}]"  # noqa: S608 (the schema's names)
+    added = f"SELECT * FROM [{table}] WHERE id > ? ORDER BY id"  # noqa: S608
+    return rows(example.after, added, rows(example.before, newest)[0]["id"] or 0)
+
+
+def user(path: Path, user_id: int) -> dict:
+    return rows(path, "SELECT * FROM users WHERE id = ?", user_id)[0]
+
+
+def has_password(path: Path, user_id: int, password: str) -> bool:
+    try:
+        return PasswordHasher().verify(user(path, user_id)["password_hash"], password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def live_sessions(path: Path, user_id: int) -> set[str]:
+    found = rows(path, "SELECT token FROM sessions WHERE user_id = ? AND ended_at IS NULL", user_id)
+    return {row["token"] for row in found}
+
+
+def membership(path: Path, board_id: int, user_id: int) -> dict | None:
+    found = rows(
+        path, "SELECT * FROM memberships WHERE board_id = ? AND user_id = ?", board_id, user_id
+    )
+    return found[0] if found else None
+
+
+def recovery_code_hashes(path: Path, user_id: int, *, used: bool) -> set[str]:
+    found = rows(
+        path,
+        "SELECT code_hash FROM recovery_codes WHERE user_id = ? AND (used_at IS NOT NULL) = ?",
+        user_id,
+        used,
+    )
+    return {row["code_hash"] for row in found}
+
+
+def picked(row: dict, names: tuple[str, ...]) -> dict:
+    return {name: row[name] for name in names}
+
+
+def codes_shown(outcome: Outcome) -> set[str]:
+    """The hashes of the recovery codes on the page, as they are stored."""
+    codes = re.findall(r"<code>([^<]*)</code>", outcome.pages[-1])
+    assert len(codes) == two_factor.RECOVERY_CODE_COUNT
+    return {two_factor.recovery_code_hash(code, KEYS.pepper) for code in codes}
+
+
 # ----- Accepted: stored exactly as sent -------------------------------------------------------
 
 
@@ -536,7 +804,7 @@ def person_as_sent(sent: MultiDict) -> dict:
         "name": stripped(sent, "name"),
         "job_title": stripped(sent, "job_title"),
         "organisation": stripped(sent, "organisation"),
-        "email": stripped(sent, "email") or None,
+        "email": stored_email(sent),
     }
 
 
@@ -747,15 +1015,373 @@ def check_share_link_revoked(example: Example) -> None:
     ]
 
 
+# ----- Accepted: accounts, invitations and boards -------------------------------------------
+
+
+def person_invited(example: Example, board_id: int, chosen: str, details: dict) -> int:
+    """The entry in the board's people list an invitation is for: the one chosen, else the
+    entry with the invitee's email, else a new one with the details sent."""
+    if chosen != "new":
+        assert new_rows(example, "people") == []
+        return int(chosen)
+    found = rows(
+        example.before,
+        "SELECT id FROM people WHERE board_id = ? AND email = ? COLLATE NOCASE ORDER BY id",
+        board_id,
+        details["email"],
+    )
+    if found:
+        assert new_rows(example, "people") == []
+        return found[0]["id"]
+    [person] = new_rows(example, "people")
+    assert picked(person, tuple(details)) == details
+    assert person["board_id"] == board_id
+    return person["id"]
+
+
+def check_invitation(
+    example: Example, invited_by: int, role: str, chosen: str, details: dict
+) -> None:
+    """Someone new is sent a link to the invitation to the demo's board stored for them;
+    someone with an account is given the role at once, and told so."""
+    board_id = 1
+    email = details["email"]
+    shown(email, example.outcome)
+    assert [recipients(message) for message in mail_sent(example.mail_folder)] == [[email]]
+    person_id = person_invited(example, board_id, chosen, details)
+    account = rows(example.before, "SELECT id FROM users WHERE email = ?", email)
+    if account:
+        assert new_rows(example, "invitations") == []
+        added = membership(example.after, board_id, account[0]["id"])
+        expected = {"role": role, "person_id": person_id, "deactivated_at": None}
+        assert picked(added, tuple(expected)) == expected
+        return
+    [invitation] = new_rows(example, "invitations")
+    expected = {
+        "board_id": board_id,
+        "email": email,
+        "name": details["name"],
+        "role": role,
+        "person_id": person_id,
+        "invited_by": invited_by,
+        "accepted_at": None,
+        "cancelled_at": None,
+    }
+    assert picked(invitation, tuple(expected)) == expected
+    token = link_token(example, email, "/invitations/accept")
+    assert token_hash(token) == invitation["token_sha256"]
+
+
+def check_invited(example: Example) -> None:
+    sent = example.sent
+    details = {name: stripped(sent, name) for name in ("name", "job_title", "organisation")}
+    details["email"] = stored_email(sent)
+    chosen = first(sent, "person") or "new"
+    check_invitation(example, ADMINISTRATOR, first(sent, "role"), chosen, details)
+
+
+def check_administrator_invited(example: Example) -> None:
+    sent = example.sent
+    details = {"name": stripped(sent, "name"), "job_title": "", "organisation": ""}
+    details["email"] = stored_email(sent)
+    operator = rows(example.before, "SELECT id FROM users WHERE email = ?", OPERATOR_EMAIL)
+    check_invitation(example, operator[0]["id"], "administrator", "new", details)
+
+
+def check_people_previewed(example: Example) -> None:
+    """The preview stores and sends nothing; it shows everyone the file lists, and a form to
+    invite them."""
+    assert table_checksums(example.after) == table_checksums(example.before)
+    assert mail_sent(example.mail_folder) == []
+    # The form reads the first file sent with a name.
+    sent = example.sent.getlist("people")
+    [upload] = [one for one in sent if isinstance(one, Upload) and one.filename][:1]
+    listed = bulk.read_invitees(upload.filename, upload.content).invitees
+    assert listed
+    for one in listed:
+        shown(one.name, example.outcome)
+        shown(one.email, example.outcome)
+    assert "/users/invite-many/confirm" in example.outcome.pages[-1]
+
+
+def check_people_invited(example: Example) -> None:
+    """Everyone on the list checked by the preview (the only list signed for this board) is
+    invited, with their entry in the people list, and sent their link."""
+    invitations = new_rows(example, "invitations")
+    people = new_rows(example, "people")
+    invited, listed = ("name", "email", "role"), ("name", "email", "organisation", "job_title")
+    assert [picked(row, invited) for row in invitations] == [picked(one, invited) for one in PEOPLE]
+    assert [picked(row, listed) for row in people] == [picked(one, listed) for one in PEOPLE]
+    assert {row["board_id"] for row in invitations + people} == {1}
+    assert [row["person_id"] for row in invitations] == [row["id"] for row in people]
+    for invitation in invitations:
+        token = link_token(example, invitation["email"], "/invitations/accept")
+        assert token_hash(token) == invitation["token_sha256"]
+
+
+def check_role_changed(example: Example) -> None:
+    role = membership(example.after, 1, DEMO_IDS["user_id"])["role"]
+    assert role == first(example.sent, "role")
+
+
+def check_deactivated(example: Example) -> None:
+    user_id = DEMO_IDS["user_id"]
+    assert membership(example.after, 1, user_id)["deactivated_at"]
+    # Signed out everywhere at once.
+    assert live_sessions(example.before, user_id)
+    assert live_sessions(example.after, user_id) == set()
+
+
+def check_reactivated(example: Example) -> None:
+    user_id = ID_OVERRIDES["accounts.reactivate"]["user_id"]
+    assert membership(example.after, 1, user_id)["deactivated_at"] is None
+
+
+def check_removed(example: Example) -> None:
+    user_id = DEMO_IDS["user_id"]
+    assert membership(example.after, 1, user_id) is None
+    # Their account, and their role on another board, stay; their sessions end.
+    assert membership(example.after, SECOND_BOARD, user_id) == membership(
+        example.before, SECOND_BOARD, user_id
+    )
+    assert user(example.after, user_id)["email"] == EMAIL_OF_ROLE["champion"]
+    assert live_sessions(example.after, user_id) == set()
+
+
+def check_reset_link(example: Example, user_id: int, requested_by: int | None) -> None:
+    """A new link to reset the user's password is stored and emailed to them; earlier links
+    stop working."""
+    [reset] = new_rows(example, "password_resets")
+    assert (reset["user_id"], reset["requested_by"], reset["used_at"]) == (
+        user_id,
+        requested_by,
+        None,
+    )
+    unused = rows(
+        example.after,
+        "SELECT id FROM password_resets WHERE user_id = ? AND used_at IS NULL",
+        user_id,
+    )
+    assert unused == [{"id": reset["id"]}]
+    email = user(example.before, user_id)["email"]
+    assert [recipients(message) for message in mail_sent(example.mail_folder)] == [[email]]
+    assert token_hash(link_token(example, email, "/reset-password")) == reset["token_sha256"]
+
+
+def check_reset_sent(example: Example) -> None:
+    check_reset_link(example, DEMO_IDS["user_id"], requested_by=ADMINISTRATOR)
+
+
+def check_reset_asked_for(example: Example) -> None:
+    """The same answer whatever the address; a link only for an account that can sign in."""
+    email = stored_email(example.sent)
+    shown(email, example.outcome)
+    account = rows(
+        example.before,
+        "SELECT id FROM users WHERE email = ? AND (is_operator OR EXISTS"
+        " (SELECT 1 FROM active_memberships WHERE user_id = users.id))",
+        email,
+    )
+    if account:
+        check_reset_link(example, account[0]["id"], requested_by=None)
+    else:
+        assert table_checksums(example.after) == table_checksums(example.before)
+        assert mail_sent(example.mail_folder) == []
+
+
+def check_two_factor_off(example: Example, user_id: int) -> None:
+    """The user's second factor is off, with nothing of it left to use."""
+    names = ("totp_secret", "totp_enabled_at", "totp_last_step", "recovery_codes_made_at")
+    after = user(example.after, user_id)
+    assert {name: after[name] for name in names} == dict.fromkeys(names)
+    assert rows(example.after, "SELECT id FROM recovery_codes WHERE user_id = ?", user_id) == []
+
+
+def check_member_two_factor_reset(example: Example) -> None:
+    check_two_factor_off(example, DEMO_IDS["user_id"])
+
+
+def check_administrator_two_factor_reset(example: Example) -> None:
+    ids = ID_OVERRIDES["operators.reset_administrator_two_factor"]
+    check_two_factor_off(example, ids["user_id"])
+
+
+def check_two_factor_rule(example: Example) -> None:
+    board = rows(example.after, "SELECT requires_two_factor FROM boards WHERE id = 1")[0]
+    assert board["requires_two_factor"] == (first(example.sent, "required") == "yes")
+
+
+def invitation_row(path: Path) -> dict:
+    return rows(path, "SELECT * FROM invitations WHERE id = ?", DEMO_IDS["invitation_id"])[0]
+
+
+def check_invitation_resent(example: Example) -> None:
+    """A new link, sent again; the old one stops working."""
+    before, after = invitation_row(example.before), invitation_row(example.after)
+    assert after["token_sha256"] != before["token_sha256"]
+    assert after["expires_at"] >= before["expires_at"]
+    assert (after["accepted_at"], after["cancelled_at"]) == (None, None)
+    token = link_token(example, INVITED_EMAIL, "/invitations/accept")
+    assert token_hash(token) == after["token_sha256"]
+
+
+def check_invitation_cancelled(example: Example) -> None:
+    after = invitation_row(example.after)
+    assert after["cancelled_at"]
+    assert after["accepted_at"] is None
+
+
+def check_invitation_accepted(example: Example) -> None:
+    """An account with the password chosen, the role invited to, and a session: signed in."""
+    [account] = new_rows(example, "users")
+    invitation = invitation_row(example.after)
+    assert (account["email"], account["name"]) == (INVITED_EMAIL, "Jo Invited")
+    assert has_password(example.after, account["id"], first(example.sent, "password"))
+    assert membership(example.after, 1, account["id"])["role"] == invitation["role"]
+    assert (invitation["accepted_by"], bool(invitation["accepted_at"])) == (account["id"], True)
+    assert len(live_sessions(example.after, account["id"])) == 1
+
+
+def check_password_reset(example: Example) -> None:
+    """The new password, the link used up, every earlier session ended, and a new one."""
+    password = first(example.sent, "password")
+    assert has_password(example.after, ADMINISTRATOR, password)
+    used = rows(
+        example.after,
+        "SELECT used_at FROM password_resets WHERE token_sha256 = ?",
+        token_hash(RESET_TOKEN),
+    )
+    assert used[0]["used_at"]
+    earlier = live_sessions(example.before, ADMINISTRATOR)
+    now_live = live_sessions(example.after, ADMINISTRATOR)
+    assert earlier and not earlier & now_live
+    assert len(now_live) == 1
+
+
+def check_password_changed(example: Example) -> None:
+    """The current password was right, the new one is stored, and every other session ends."""
+    assert has_password(example.before, ADMINISTRATOR, first(example.sent, "current"))
+    assert has_password(example.after, ADMINISTRATOR, first(example.sent, "password"))
+    earlier = live_sessions(example.before, ADMINISTRATOR)
+    kept = live_sessions(example.after, ADMINISTRATOR)
+    assert len(earlier) > 1 and len(kept) == 1 and kept <= earlier
+
+
+def check_second_step(example: Example) -> None:
+    """The code was a recovery code, used up now, or the app's code for a step not used
+    before; and the champion is signed in."""
+    code = stripped(example.sent, "code")
+    used = recovery_code_hashes(example.after, CHAMPION, used=True) - recovery_code_hashes(
+        example.before, CHAMPION, used=True
+    )
+    before, after = user(example.before, CHAMPION), user(example.after, CHAMPION)
+    if used:
+        assert used == {two_factor.recovery_code_hash(code, KEYS.pepper)}
+        assert after["totp_last_step"] == before["totp_last_step"]
+    else:
+        assert after["totp_last_step"] > before["totp_last_step"]
+        secret = KEYS.box.open(after["totp_secret"])
+        digits = code.replace(" ", "").replace("-", "")
+        assert pyotp.TOTP(secret).generate_otp(after["totp_last_step"]) == digits
+    opened = live_sessions(example.after, CHAMPION) - live_sessions(example.before, CHAMPION)
+    assert len(opened) == 1
+
+
+def check_two_factor_set_up(example: Example) -> None:
+    """On, with the secret the page showed (not a new one), the code sent from it, and the
+    recovery codes shown stored."""
+    before, after = user(example.before, ADMINISTRATOR), user(example.after, ADMINISTRATOR)
+    assert after["totp_enabled_at"] and after["recovery_codes_made_at"]
+    assert after["totp_secret"] == before["totp_secret"]
+    secret = KEYS.box.open(after["totp_secret"])
+    digits = stripped(example.sent, "code").replace(" ", "").replace("-", "")
+    assert pyotp.TOTP(secret).generate_otp(after["totp_last_step"]) == digits
+    stored = recovery_code_hashes(example.after, ADMINISTRATOR, used=False)
+    assert stored == codes_shown(example.outcome)
+
+
+def check_recovery_codes_made(example: Example) -> None:
+    """The codes shown are the ones stored, and the old ones are gone."""
+    stored = recovery_code_hashes(example.after, CHAMPION, used=False)
+    assert stored == codes_shown(example.outcome)
+    assert recovery_code_hashes(example.after, CHAMPION, used=True) == set()
+    assert not stored & recovery_code_hashes(example.before, CHAMPION, used=False)
+
+
+def board_as_stored(path: Path, board_id: int) -> dict:
+    board = rows(path, "SELECT name, council, archived_at FROM boards WHERE id = ?", board_id)[0]
+    services = rows(path, "SELECT name FROM services WHERE board_id = ? ORDER BY id", board_id)
+    return {**board, "service": services[0]["name"]}
+
+
+def board_as_sent(sent: MultiDict) -> dict:
+    return {name: stripped(sent, name) for name in ("name", "service", "council")}
+
+
+def check_board_made(example: Example) -> None:
+    [board] = new_rows(example, "boards")
+    assert board_as_stored(example.after, board["id"]) == {
+        **board_as_sent(example.sent),
+        "archived_at": None,
+    }
+    shown(board["name"], example.outcome)
+
+
+def check_board_changed(example: Example) -> None:
+    before = board_as_stored(example.before, 1)
+    board = board_as_stored(example.after, 1)
+    # A field left out of the form keeps what it was (no browser leaves one out).
+    expected = {
+        name: value if name in example.sent else before[name]
+        for name, value in board_as_sent(example.sent).items()
+    }
+    assert board == {**expected, "archived_at": None}
+    shown(board["name"], example.outcome)
+
+
+def check_board_archived(example: Example) -> None:
+    assert board_as_stored(example.after, 1)["archived_at"]
+
+
+def check_board_restored(example: Example) -> None:
+    board_id = ID_OVERRIDES["operators.restore_board"]["board_id"]
+    assert board_as_stored(example.after, board_id)["archived_at"] is None
+
+
 # Each form's check of what an accepted submission stored. A new form needs one here.
 ACCEPTED = {
+    "accounts.accept_invitation": check_invitation_accepted,
+    "accounts.cancel": check_invitation_cancelled,
+    "accounts.change_role": check_role_changed,
+    "accounts.deactivate": check_deactivated,
+    "accounts.invite": check_invited,
+    "accounts.invite_many": check_people_previewed,
+    "accounts.invite_many_confirm": check_people_invited,
+    "accounts.reactivate": check_reactivated,
+    "accounts.remove": check_removed,
+    "accounts.resend": check_invitation_resent,
+    "accounts.reset_member_two_factor": check_member_two_factor_reset,
+    "accounts.send_reset": check_reset_sent,
+    "accounts.two_factor_rule": check_two_factor_rule,
     "actions.add": check_action_added,
     "actions.delete": check_action_deleted,
     "actions.edit": check_action_changed,
     "actions.settings": check_actions_setting,
+    "auth.change_password": check_password_changed,
+    "auth.forgotten_password": check_reset_asked_for,
+    "auth.recovery_codes": check_recovery_codes_made,
+    "auth.reset_password": check_password_reset,
+    "auth.second_factor": check_second_step,
+    "auth.set_up_two_factor": check_two_factor_set_up,
     "auth.sign_in": check_signed_in,
     "auth.sign_out": check_signed_out,
     "board_settings.status_key": check_status_key,
+    "operators.archive_board": check_board_archived,
+    "operators.edit_board": check_board_changed,
+    "operators.invite_administrator": check_administrator_invited,
+    "operators.new_board": check_board_made,
+    "operators.reset_administrator_two_factor": check_administrator_two_factor_reset,
+    "operators.restore_board": check_board_restored,
     "people.add": check_person_added,
     "people.edit": check_person_changed,
     "plans.champions": check_champions,
@@ -767,21 +1393,31 @@ ACCEPTED = {
     "updates.quarters": check_quarter,
     "updates.review": check_update_reviewed,
 }
+# What a refusal answers, for forms that always refuse the same way: the confirmation of a bulk
+# invitation carries the checked list signed, and anything else in its place is a bad request.
+REFUSED_WITH = {"accounts.invite_many_confirm": 400}
 
 
 # ----- What is sent -------------------------------------------------------------------------
 
 
 @st.composite
-def submissions(draw, fields: dict[str, list[Field]], token: str) -> MultiDict:
-    """The form as the page fills it in, one of its buttons pressed, and a few of its fields
-    (or the CSRF token) changed to something hostile, left out or sent twice."""
+def submissions(
+    draw, fields: dict[str, list[Field]], token: str, typed: Callable[[Field], list[str]]
+) -> MultiDict:
+    """The form as the page fills it in (and as someone might go on to fill it in: `typed`
+    gives what they might type into an empty field), one of its buttons pressed, and a few of
+    its fields (or the CSRF token) changed to something hostile, left out or sent twice."""
     sent: dict[str, list] = {name: page_values(group) for name, group in fields.items()}
     for name, group in fields.items():
         if group[0].kind == "button":
             sent[name] = [draw(st.sampled_from([one.value for one in group]))]
+        elif group[0].kind == "radio" and not sent[name] and draw(st.booleans()):
+            sent[name] = [draw(st.sampled_from([one.value for one in group]))]  # a choice made
         elif sent[name] == [""] and group[0].kind in TYPED and draw(st.booleans()):
-            sent[name] = [plausible(group[0])]  # what someone filling it in might type
+            sent[name] = [draw(st.sampled_from(typed(group[0])))]
+        elif group[0].kind == "file" and name in CHOSEN_FILES and draw(st.booleans()):
+            sent[name] = [draw(st.sampled_from(CHOSEN_FILES[name]))]
     sent["csrf_token"] = [token]
     names = sorted(name for name in sent if name != "csrf_token")
     changed = (
@@ -803,15 +1439,33 @@ def submissions(draw, fields: dict[str, list[Field]], token: str) -> MultiDict:
     return form
 
 
-TYPED = ("text", "textarea", "date", "email")
+TYPED = ("text", "textarea", "date", "email", "password")
+# What someone might type into an empty field, by the field's name: an address with no account,
+# or the operator's (an account with no role on the demo's board); the demo's password where
+# the current one is asked for; a new password that meets the rule.
+TYPED_VALUES = {
+    "email": ["someone@example.org", OPERATOR_EMAIL],
+    "current": [DEMO_PASSWORD],
+    "password": [NEW_PASSWORD],
+    "confirm": [NEW_PASSWORD],
+}
+# Forms where what is typed is not the same: who asks for a reset link (someone with access,
+# someone deactivated, someone without an account).
+TYPED_IN_FORM = {
+    "auth.forgotten_password": {
+        "email": [EMAIL_OF_ROLE["champion"], EMAIL_OF_ROLE["scrutiny"], "someone@example.org"]
+    },
+}
+
+
+# Files someone might choose, by the field's name.
+CHOSEN_FILES = {"people": [PEOPLE_UPLOAD]}
 
 
 def plausible(one: Field) -> str:
-    """A value someone might type into an empty field."""
+    """A value someone might type into an empty field of any name."""
     if one.kind == "date":
         return (date.today() + timedelta(days=20)).isoformat()
-    if "email" in one.name:
-        return "someone@example.org"
     return "Progress made with partners"
 
 
@@ -877,13 +1531,19 @@ def send(harness: Harness, endpoint: str, sent: MultiDict) -> Outcome:
     )
     outcome = outcome_of(client, response)
     assert_no_script_shown(outcome)
-    example = Example(harness.snapshot, after, sent, outcome, harness.evidence_folder)
+    # Mail handed to the background thread is written before it is looked for.
+    assert mail.wait_for_background_mail(MAIL_WAIT_SECONDS)
+    example = Example(
+        harness.snapshot, after, sent, outcome, harness.evidence_folder, harness.mail_folder
+    )
     if outcome.accepted:
         ACCEPTED[endpoint](example)
     else:
         assert table_checksums(after) == harness.checksums, "refused, but something changed"
         folder = harness.evidence_folder
         assert not folder.exists() or not any(folder.iterdir()), "refused, but a file was kept"
+        assert mail_sent(harness.mail_folder) == [], "refused, but mail was sent"
+        assert outcome.status == REFUSED_WITH.get(endpoint, outcome.status)
     return outcome
 
 
@@ -897,6 +1557,21 @@ def as_filled_in(fields: dict[str, list[Field]], token: str) -> MultiDict:
     return form
 
 
+def as_typed(harness: Harness, endpoint: str, fields: dict[str, list[Field]]) -> MultiDict:
+    """The form as its page fills it in, then completed as someone would: the first thing they
+    might type into each empty field, the first choice where the page makes none, the first
+    file they might choose."""
+    form = as_filled_in(fields, harness.token_for(endpoint))
+    for name, group in fields.items():
+        if group[0].kind == "radio" and name not in form:
+            form.setlist(name, [group[0].value])
+        elif group[0].kind in TYPED and form.getlist(name) == [""]:
+            form.setlist(name, [harness.typed(endpoint, group[0])[0]])
+        elif group[0].kind == "file" and name in CHOSEN_FILES:
+            form.setlist(name, CHOSEN_FILES[name][:1])
+    return form
+
+
 def distinct_fields(fields: dict[str, list[Field]]) -> list[str]:
     """One field of each kind: the review page repeats its fields for every recommendation
     and every rating."""
@@ -905,6 +1580,19 @@ def distinct_fields(fields: dict[str, list[Field]]) -> list[str]:
         kind = re.sub(r"^rec-[0-9a-f]+-", "rec-", re.sub(r"^rating-.*", "rating", name))
         kinds.setdefault(kind, name)
     return [name for name in kinds.values() if name != "csrf_token"]
+
+
+# Forms nothing typed here gets accepted by: made-up details sign no one in.
+NEVER_ACCEPTED = {"auth.sign_in"}
+
+
+@pytest.mark.parametrize("endpoint", form_endpoints())
+def test_every_form_accepts_what_someone_would_fill_in(harness, endpoint):
+    """Every form can be accepted from the starting state, so the properties below see both
+    outcomes, and each form's check of what it stored is seen to pass."""
+    fields = harness.fields_of(endpoint)
+    outcome = send(harness, endpoint, as_typed(harness, endpoint, fields))
+    assert outcome.accepted == (endpoint not in NEVER_ACCEPTED), outcome.status
 
 
 # The bad values every field of every form is sent, one field at a time.
@@ -924,14 +1612,36 @@ CLASSIC_BAD_VALUES = [
 @pytest.mark.parametrize("endpoint", form_endpoints())
 def test_every_field_of_every_form_takes_each_classic_bad_value_safely(harness, endpoint):
     fields = harness.fields_of(endpoint)
-    token = harness.tokens[harness.client_name(endpoint)]
     for name in distinct_fields(fields):
         for value in CLASSIC_BAD_VALUES:
-            sent = as_filled_in(fields, token)
+            sent = as_filled_in(fields, harness.token_for(endpoint))
             if fields[name][0].kind == "file":
                 value = Upload(value.encode(), f"{value[:50]}.txt", "text/plain")
             sent.setlist(name, [value])
             send(harness, endpoint, sent)
+
+
+# The forms with an email address in them: each looks it up, stores it or sends mail to it.
+EMAIL_FORMS = [
+    "accounts.invite",
+    "auth.forgotten_password",
+    "auth.sign_in",
+    "operators.invite_administrator",
+    "people.add",
+    "people.edit",
+]
+
+
+@pytest.mark.parametrize("address", ODD_EMAILS)
+@pytest.mark.parametrize("endpoint", EMAIL_FORMS)
+def test_every_email_field_takes_an_address_not_written_as_mail_is_sent_safely(
+    harness, endpoint, address
+):
+    fields = harness.fields_of(endpoint)
+    assert "email" in fields
+    sent = as_typed(harness, endpoint, fields)
+    sent.setlist("email", [address])
+    send(harness, endpoint, sent)
 
 
 @pytest.mark.parametrize("endpoint", form_endpoints())
@@ -947,8 +1657,9 @@ def test_no_form_answers_hostile_input_with_a_server_error_or_a_partial_write(
     harness, endpoint, data
 ):
     fields = harness.fields_of(endpoint)
-    token = harness.tokens[harness.client_name(endpoint)]
-    outcome = send(harness, endpoint, data.draw(submissions(fields, token)))
+    token = harness.token_for(endpoint)
+    typed = lambda one: harness.typed(endpoint, one)  # noqa: E731
+    outcome = send(harness, endpoint, data.draw(submissions(fields, token, typed)))
     event(f"{'accepted' if outcome.accepted else 'refused'} with {outcome.status}")
 
 
@@ -975,7 +1686,7 @@ def test_no_form_answers_hostile_input_with_a_server_error_or_a_partial_write(
 def test_no_form_is_upset_by_a_body_that_is_not_a_form(harness, endpoint, body, content_type):
     after = harness.start_example()
     client = harness.client_for(endpoint)
-    token = harness.tokens[harness.client_name(endpoint)].encode()
+    token = harness.token_for(endpoint).encode()
     response = client.post(
         harness.urls[endpoint],
         data=b"csrf_token=" + token + b"&" + body,
@@ -995,9 +1706,9 @@ NO_TEXT = {"auth.sign_in", "auth.sign_out", "actions.delete", "scrutiny.revoke"}
 
 def test_text_typed_into_every_form_is_shown_escaped_on_every_page(harness):
     harness.start_example()
-    client = harness.clients["administrator"]
     stored = 0
     for endpoint in sorted(set(ACCEPTED) - NO_TEXT):
+        client = harness.client_for(endpoint)
         page_url, url = harness.pages[endpoint], harness.urls[endpoint]
         first_fields = fields_posting_to(client.get(page_url).get_data(as_text=True), page_url, url)
         for name in distinct_fields(first_fields):
@@ -1005,13 +1716,14 @@ def test_text_typed_into_every_form_is_shown_escaped_on_every_page(harness):
                 continue
             # Read the form again each time: what was saved changes its fingerprints.
             fields = fields_posting_to(client.get(page_url).get_data(as_text=True), page_url, url)
-            sent = as_filled_in(fields, harness.tokens["administrator"])
+            sent = as_filled_in(fields, harness.token_for(endpoint))
             sent.setlist(name, [EVERYWHERE])
             response = client.post(url, data=sent)
             outcome = outcome_of(client, response)
             assert_no_script_shown(outcome)
             stored += outcome.accepted
     assert stored >= 10, "too few forms kept the text to show it anywhere"
+    client = harness.clients["administrator"]
     showing = []
     for rule in harness.app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":

@@ -1,8 +1,9 @@
 """What every form shares: text fields that trim spaces, and GOV.UK-style messages."""
 
+from email_validator import EmailNotValidError, validate_email
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from tracker.text import clean_text
 
@@ -47,12 +48,29 @@ def email_field(label: str, required: str | None = None) -> EmailField:
         validators=[
             presence,
             _no_longer_than("Email address", 254),
-            Email(
-                message="Enter an email address in the correct format, like name@example.org",
-                check_deliverability=False,
-            ),
+            _address_mail_can_reach,
         ],
     )
+
+
+def _address_mail_can_reach(_form, field) -> None:
+    """An email address mail can be sent to, stored as it will be sent: the domain in lower
+    case (and in its ASCII form where it has other letters). Addresses whose part before the @
+    has letters beyond ASCII are refused: many mail servers cannot take them."""
+    if not field.data:
+        return
+    try:
+        checked = validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        if "@" in field.data and not field.data.split("@")[0].isascii():
+            raise ValidationError(
+                "Enter an email address with only the letters a to z, digits and . _ - + "
+                "before the @"
+            ) from error
+        raise ValidationError(
+            "Enter an email address in the correct format, like name@example.org"
+        ) from error
+    field.data = checked.ascii_email or checked.normalized
 
 
 def _on_one_line(label: str):

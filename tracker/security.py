@@ -8,7 +8,7 @@ Every response gets them, including error pages and static files, because they a
 the response is made, whatever made it.
 """
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.config import PRODUCTION
@@ -59,6 +59,16 @@ def init_app(app: Flask) -> None:
         # proxy's to pass on, so a forged X-Forwarded-Host changes nothing.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0)
     app.after_request(add_security_headers)
+
+
+def refuse_malformed_forms():
+    """Answer 400 to a form with a part whose name could not be read (a multipart part named
+    with a line break, say): werkzeug gives it no name, and Flask-WTF's CSRF check, which runs
+    next, fails on it with a server error."""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and any(
+        not isinstance(name, str) for name in request.form
+    ):
+        abort(400)
 
 
 def add_security_headers(response: Response) -> Response:
