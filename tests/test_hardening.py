@@ -540,3 +540,8 @@ def test_a_form_part_whose_name_cannot_be_read_is_refused_not_a_server_error(sig
     )
     assert response.status_code == 400
     assert count_rows() == before
+
+
+def test_a_sender_address_mail_cannot_use_stops_the_tracker_starting(database_path):
+    with pytest.raises(UnsafeSettings, match="TRACKER_MAIL_FROM"):
+        create_app({"DATABASE": str(database_path), "SECRET_KEY": "x", "MAIL_FROM": "tracker"})

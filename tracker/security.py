@@ -12,6 +12,7 @@ from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.config import PRODUCTION
+from tracker.mail import MailSettingsError, sender_address
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -104,6 +105,11 @@ def settings_problems(config: dict) -> list[str]:
         problems.append("TRACKER_PROXY_HOPS must be 0 (no proxy) or more.")
     if int(config["SESSION_IDLE_MINUTES"]) < 1:
         problems.append("TRACKER_SESSION_IDLE_MINUTES must be 1 or more.")
+    try:
+        sender_address(config["MAIL_FROM"])
+    except MailSettingsError as error:
+        # Every invitation and reset link would fail after it had been saved.
+        problems.append(f"TRACKER_MAIL_FROM: {error}.")
     if environment == PRODUCTION:
         problems += _production_problems(config)
         if not config.get("REQUIRE_TWO_FACTOR"):
