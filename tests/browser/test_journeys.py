@@ -259,6 +259,16 @@ PAGES = {
     "share-link-refused": ("/shared/no-such-link", 404),
     "page-not-found": ("/no-such-page", 404),
     "forbidden": ("/recommendations/1/champions", 403),
+    "users": (f"/boards/{BOARD}/users", 200),
+    "invite-someone": (f"/boards/{BOARD}/users/invite", 200),
+    "invite-from-a-file": (f"/boards/{BOARD}/users/invite-many", 200),
+    "a-users-access": (f"/boards/{BOARD}/users/2", 200),
+    "your-account": ("/account", 200),
+    "change-your-password": ("/account/password", 200),
+    "set-up-two-factor-sign-in": ("/account/two-factor", 200),
+    "forgotten-password": ("/forgotten-password", 200),
+    "reset-link-not-working": ("/reset-password/" + "x" * 43, 404),
+    "invitation-link-not-working": ("/invitations/accept/" + "x" * 43, 404),
 }
 ROLES = ("administrator", "champion", "scrutiny")
 SEEN_BY = {
@@ -281,6 +291,16 @@ SEEN_BY = {
     "share-link-refused": [None],
     "page-not-found": [None, *ROLES],
     "forbidden": ["champion", "scrutiny"],
+    "users": ["administrator"],
+    "invite-someone": ["administrator"],
+    "invite-from-a-file": ["administrator"],
+    "a-users-access": ["administrator"],
+    "your-account": ROLES,
+    "change-your-password": ["champion"],
+    "set-up-two-factor-sign-in": ["scrutiny"],
+    "forgotten-password": [None],
+    "reset-link-not-working": [None],
+    "invitation-link-not-working": [None],
 }
 PAGE_VIEWS = [
     pytest.param(name, role, id=f"{name}-as-{role or 'signed-out'}")
