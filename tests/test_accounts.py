@@ -661,3 +661,11 @@ def test_an_operator_changes_a_boards_details_and_a_stale_form_is_refused(board)
         "Fenland Board",
         "Fenland DC",
     )
+
+
+def test_the_bulk_invitation_template_downloads_as_a_csv_file(board):
+    response = board["admin"].get("/boards/1/users/invite-many/template.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.text.startswith("Name,Email address,Organisation,Job title,Role")

@@ -869,3 +869,9 @@ def test_what_is_written_is_what_is_read(found, delimiter):
         (clean_text(name), clean_text(organisation), clean_text(job_title), role_of(role))
         for name, _email, organisation, job_title, role in rows
     ]
+
+
+def test_the_template_file_reads_back_as_its_one_example_person():
+    read = read_invitees("people-to-invite.csv", bulk.template_csv().encode())
+    assert read.ok
+    assert [(one.name, one.role) for one in read.invitees] == [("Sam Example", "champion")]

@@ -130,6 +130,16 @@ LABELS = {
     "job_title": "Job title",
     "role": "Role",
 }
+
+
+def template_csv() -> str:
+    """A file to fill in: the headings the reader looks for, and one example row to replace."""
+    return (
+        ",".join(LABELS.values())
+        + "\r\nSam Example,sam.example@example.org,North Shore Police,Superintendent,champion\r\n"
+    )
+
+
 # Line breaks that survive `clean_text`; a value on several lines would not fit on one line of
 # the preview, an email or the board pack.
 LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")

@@ -1,7 +1,16 @@
 """The pages where a board's administrators manage who can use the board, and where an
 invited person accepts."""
 
-from flask import abort, current_app, flash, g, redirect, render_template, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_login import current_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -154,6 +163,17 @@ def invite_many(board_id: int):
     return render_template(
         "accounts/invite_many.html", form=form, board=board
     ), 400 if form.errors else 200
+
+
+@bp.route("/boards/<id:board_id>/users/invite-many/template.csv")
+@board_role("administrator", board_of=board_in_url)
+def bulk_template(board_id: int):
+    """A CSV file with the columns the upload reads, to fill in."""
+    return Response(
+        bulk.template_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="people-to-invite.csv"'},
+    )
 
 
 def _as_rows(read: bulk.BulkFile) -> list[dict]:
