@@ -439,6 +439,8 @@ def test_a_new_installation_is_set_up_and_its_board_put_to_use(
     head.get_by_role("link", name=f"Change {SECOND_CHAMPION[0]}'s access").click()
     expect_heading(head, SECOND_CHAMPION[0])
     check_radios_are_labelled(head, "Role on this board", later)
+    head.get_by_role("link", name="Deactivate").click()
+    expect_heading(head, f"Deactivate {SECOND_CHAMPION[0]}?")
     head.get_by_role("button", name="Deactivate").click()
     expect_done(head, "Deactivated. They have been signed out.")
     head.get_by_role("link", name="Back to users").click()

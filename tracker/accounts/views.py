@@ -9,6 +9,7 @@ from flask import (
     g,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_login import current_user, logout_user
@@ -261,11 +262,33 @@ def change_role(board_id: int, user_id: int):
     return redirect(url_for("accounts.member", board_id=board_id, user_id=user_id))
 
 
-@bp.route("/boards/<id:board_id>/users/<id:user_id>/deactivate", methods=["POST"])
+@bp.route("/boards/<id:board_id>/users/<id:user_id>/deactivate", methods=["GET", "POST"])
 @board_role("administrator", board_of=board_in_url)
 def deactivate(board_id: int, user_id: int):
-    """Stop someone using the board at once."""
+    """Stop someone using the board at once, once the administrator has confirmed it."""
+    if request.method == "GET":
+        member = _member_or_404(board_id, user_id)
+        return _confirm_page(
+            board_id,
+            member,
+            f"Deactivate {member['name']}?",
+            "They will be signed out at once and cannot use this board until you reactivate "
+            "them. Their reminders stop. Their name stays on everything they wrote.",
+            "Deactivate",
+        )
     return _change(board_id, user_id, members.deactivate, "Deactivated. They have been signed out.")
+
+
+def _confirm_page(board_id: int, member: dict, question: str, consequences: str, button: str):
+    return render_template(
+        "accounts/confirm.html",
+        board=get_board(get_db(), board_id),
+        question=question,
+        consequences=consequences,
+        button=button,
+        back=url_for("accounts.member", board_id=board_id, user_id=member["user_id"]),
+        form=ConfirmForm(),
+    )
 
 
 @bp.route("/boards/<id:board_id>/users/<id:user_id>/reactivate", methods=["POST"])
@@ -275,11 +298,21 @@ def reactivate(board_id: int, user_id: int):
     return _change(board_id, user_id, members.reactivate, "Reactivated.")
 
 
-@bp.route("/boards/<id:board_id>/users/<id:user_id>/remove", methods=["POST"])
+@bp.route("/boards/<id:board_id>/users/<id:user_id>/remove", methods=["GET", "POST"])
 @board_role("administrator", board_of=board_in_url)
 def remove(board_id: int, user_id: int):
-    """Take away someone's role on the board."""
+    """Take away someone's role on the board, once the administrator has confirmed it."""
     member = _member_or_404(board_id, user_id)
+    if request.method == "GET":
+        return _confirm_page(
+            board_id,
+            member,
+            f"Remove {member['name']} from this board?",
+            "They lose their role on this board at once and are signed out. Their account, "
+            "their roles on other boards and everything they wrote stay. To give them access "
+            "again, invite them.",
+            "Remove from this board",
+        )
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
