@@ -43,6 +43,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_security(app: Flask) -> None:
+    # Limits first: a request over its address's limit is refused before any other work.
+    rate_limiting.init_app(app)
     # Before the CSRF check, which cannot cope with a form part that has no name.
     app.before_request(security.refuse_malformed_forms)
     csrf.init_app(app)
@@ -59,7 +61,6 @@ def _init_security(app: Flask) -> None:
     )
     app.before_request(permissions.enforce)
     security.init_app(app)
-    rate_limiting.init_app(app)
     app.url_map.converters["id"] = IdConverter
 
 
