@@ -669,3 +669,14 @@ def test_the_bulk_invitation_template_downloads_as_a_csv_file(board):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.text.startswith("Name,Email address,Organisation,Job title,Role")
+
+
+def test_a_new_reset_link_stops_the_earlier_one_working(board):
+    app = board["app"]
+    post(app.test_client(), "/forgotten-password", {"email": "hana.head@example.org"})
+    first = last_link(app, "hana.head@example.org")
+    post(app.test_client(), "/forgotten-password", {"email": "hana.head@example.org"})
+    second = last_link(app, "hana.head@example.org")
+    assert first != second
+    assert app.test_client().get(first).status_code == 404
+    assert app.test_client().get(second).status_code == 200

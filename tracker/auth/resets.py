@@ -27,10 +27,10 @@ def make_reset_link(
     token = new_token()
     moment = now()
     with write_transaction(db):
-        db.execute(
-            "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL",
-            [timestamp(moment), user_id],
-        )
+        for (earlier,) in db.execute(
+            "SELECT id FROM password_resets WHERE user_id = ? AND used_at IS NULL", [user_id]
+        ).fetchall():
+            audit.update(db, "password_resets", earlier, {"used_at": timestamp(moment)}, actor)
         audit.insert(
             db,
             "password_resets",
