@@ -4,6 +4,7 @@ import pytest
 
 from tests.conftest import EMAIL_OF_ROLE, csrf_token, sign_in
 from tracker.auth.views import WRONG_DETAILS
+from tracker.demo import DEMO_PASSWORD
 
 ADMIN = EMAIL_OF_ROLE["administrator"]
 
@@ -178,3 +179,14 @@ def test_create_user_refuses_bad_input_with_a_message_and_creates_nothing(
     assert result.exit_code != 0
     assert message in result.output
     assert count_rows() == before
+
+
+def test_a_next_page_with_a_line_break_is_not_followed(client):
+    token = csrf_token(client, "/sign-in")
+    response = client.post(
+        "/sign-in?next=/%0d%0aX-Injected:%20yes",
+        data={"email": EMAIL_OF_ROLE["champion"], "password": DEMO_PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "X-Injected" not in response.headers

@@ -160,3 +160,15 @@ def test_make_run_loads_the_demo_only_into_an_empty_database(tmp_path):
     assert "Loaded the demo" in first.output and "Loaded the demo" not in second.output
     for email, *_ in DEMO_ACCOUNTS:
         assert email in first.output and email in second.output
+
+
+def test_the_demo_has_an_operator_who_reads_no_plan(db, app):
+    from tests.conftest import sign_in
+    from tracker.demo import DEMO_OPERATOR
+
+    row = db.execute("SELECT is_operator FROM users WHERE email = ?", [DEMO_OPERATOR[0]])
+    assert row.fetchone() == (1,)
+    client = app.test_client()
+    assert sign_in(client, DEMO_OPERATOR[0]).status_code == 302
+    assert "North East Lincolnshire" in client.get("/operator").get_data(as_text=True)
+    assert client.get("/plans/1").status_code == 404

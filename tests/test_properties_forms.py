@@ -46,7 +46,7 @@ from tracker.audit import SYSTEM
 from tracker.auth import accounts, two_factor, two_factor_settings
 from tracker.auth.views import SECOND_STEP_MINUTES
 from tracker.db import open_database
-from tracker.demo import DEMO_PASSWORD
+from tracker.demo import DEMO_OPERATOR, DEMO_PASSWORD
 from tracker.mail import single_address
 from tracker.operators import boards
 from tracker.quarters import Quarter
@@ -301,7 +301,7 @@ def page_values(fields: list[Field]) -> list[str]:
 # The demo's users, and the boards set up below beside the demo's.
 ADMINISTRATOR, CHAMPION, SCRUTINY = 1, 2, 3
 SECOND_BOARD, ARCHIVED_BOARD = 2, 3
-OPERATOR_EMAIL = "operator@demo.example.org"
+OPERATOR_EMAIL = DEMO_OPERATOR[0]  # the demo's own operator
 INVITED_EMAIL = "invited.person@example.org"
 # The tokens carried by the links set up below, shaped as the tracker makes them.
 INVITATION_TOKEN = "invitation-link-token-known-to-the-form-tests"
@@ -432,9 +432,6 @@ def set_up_every_form(db) -> Authenticators:
     archived = {"name": "Archived board", "service": "Archived service", "council": "Elsewhere"}
     assert boards.create_board(db, archived, SYSTEM) == ARCHIVED_BOARD
     boards.set_archived(db, ARCHIVED_BOARD, True, SYSTEM)
-    accounts.create_account(
-        db, email=OPERATOR_EMAIL, password=DEMO_PASSWORD, name="Olu Adeyemi", is_operator=True
-    )
     # The scrutiny member is deactivated, so their page offers to reactivate them (the
     # champion's offers to deactivate).
     members.deactivate(db, 1, SCRUTINY, SYSTEM)

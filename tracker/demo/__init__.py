@@ -28,6 +28,8 @@ DEMO_ACCOUNTS = (
     ("board.champion@demo.example.org", "Spencer Hunt", "champion", "Spencer Hunt"),
     ("scrutiny.member@demo.example.org", "Alex Morgan", "scrutiny", None),
 )
+# Runs the demo installation: creates boards and invites their administrators, and reads no plan.
+DEMO_OPERATOR = ("operator@demo.example.org", "Olu Operator")
 
 
 class DemoAlreadyLoaded(Exception):
@@ -75,6 +77,14 @@ def load_demo(db: Database) -> int:
                 person_id=people.get(person),
                 actor=actor,
             )
+        # After the board's accounts, so their ids stay 1, 2 and 3.
+        accounts.create_account(
+            db,
+            email=DEMO_OPERATOR[0],
+            password=DEMO_PASSWORD,
+            name=DEMO_OPERATOR[1],
+            is_operator=True,
+        )
     return plan_id
 
 
@@ -314,3 +324,4 @@ def print_demo_sign_ins() -> None:
     click.echo(f"Demo sign-ins (password for each: {DEMO_PASSWORD}):")
     for email, _name, role, _person in DEMO_ACCOUNTS:
         click.echo(f"  {role:<14} {email}")
+    click.echo(f"  {'operator':<14} {DEMO_OPERATOR[0]}  (creates boards, reads no plan)")
