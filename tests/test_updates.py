@@ -183,7 +183,11 @@ def test_closing_the_quarter_freezes_it_and_opens_the_next_from_the_last_status(
     assert "recommendations have no submitted or approved update" in page
     response = admin.post(
         "/plans/1/quarters",
-        data={"csrf_token": csrf_token(admin, "/plans/1/quarters"), "action": "lock"},
+        data={
+            "csrf_token": csrf_token(admin, "/plans/1/quarters"),
+            "action": "lock",
+            "quarter": "2022/23 Q4",
+        },
     )
     assert response.status_code == 302
     assert db["plans"].get(1)["current_quarter"] == "2023/24 Q1"
@@ -202,7 +206,12 @@ def test_quarter_dates_are_validated_and_saved(signed_in, db):
     token = csrf_token(admin, "/plans/1/quarters")
     bad = admin.post(
         "/plans/1/quarters",
-        data={"csrf_token": token, "action": "dates", "update_deadline": "31/02/2023"},
+        data={
+            "csrf_token": token,
+            "action": "dates",
+            "quarter": "2022/23 Q4",
+            "update_deadline": "31/02/2023",
+        },
     )
     assert bad.status_code == 400 and "Enter the update deadline as a real date" in bad.text
     good = admin.post(
@@ -210,6 +219,7 @@ def test_quarter_dates_are_validated_and_saved(signed_in, db):
         data={
             "csrf_token": token,
             "action": "dates",
+            "quarter": "2022/23 Q4",
             "update_deadline": "2023-03-10",
             "board_meeting_on": "2023-03-24",
         },
@@ -239,3 +249,87 @@ def test_the_scrutiny_panel_can_neither_write_nor_review(signed_in, count_rows):
             == 403
         )
     assert count_rows() == before
+
+
+def close_form(token: str) -> dict:
+    """The "close the quarter" form as the page for 2022/23 Q4 sends it."""
+    return {"csrf_token": token, "action": "lock", "quarter": "2022/23 Q4"}
+
+
+def locked_quarters(db) -> list[str]:
+    rows = db.execute("SELECT label FROM quarters WHERE locked_at IS NOT NULL ORDER BY label")
+    return [row[0] for row in rows]
+
+
+def test_closing_twice_from_the_same_page_closes_one_quarter(signed_in, db):
+    admin = signed_in("administrator")
+    token = csrf_token(admin, "/plans/1/quarters")
+    first = admin.post("/plans/1/quarters", data=close_form(token))
+    again = admin.post("/plans/1/quarters", data=close_form(token), follow_redirects=True)
+    assert first.status_code == 302
+    assert again.status_code == 200
+    assert "nothing was changed" in again.text and "2023/24 Q1" in again.text
+    assert locked_quarters(db) == ["2022/23 Q3", "2022/23 Q4"]  # Q3 closed in the demo
+    assert db["plans"].get(1)["current_quarter"] == "2023/24 Q1"
+
+
+def test_parallel_clicks_on_close_close_one_quarter_and_none_fails(app, db):
+    import http.client
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from tests.conftest import EMAIL_OF_ROLE, sign_in
+
+    app.config["TESTING"] = False
+    admin = app.test_client()
+    assert sign_in(admin, EMAIL_OF_ROLE["administrator"]).status_code == 302
+    token = csrf_token(admin, "/plans/1/quarters")
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
+    cookie = admin.get_cookie(cookie_name).value
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    statuses = []
+
+    def click():
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
+        connection.request(
+            "POST",
+            "/plans/1/quarters",
+            f"csrf_token={token}&action=lock&quarter=2022%2F23+Q4",
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"{cookie_name}={cookie}",
+            },
+        )
+        statuses.append(connection.getresponse().status)
+
+    try:
+        clicks = [threading.Thread(target=click) for _ in range(6)]
+        for one in clicks:
+            one.start()
+        for one in clicks:
+            one.join(30)
+    finally:
+        server.shutdown()
+    assert statuses == [302] * 6
+    assert locked_quarters(db) == ["2022/23 Q3", "2022/23 Q4"]  # Q3 closed in the demo
+
+
+def test_dates_sent_from_a_page_for_a_closed_quarter_change_nothing(signed_in, db):
+    admin = signed_in("administrator")
+    token = csrf_token(admin, "/plans/1/quarters")
+    assert admin.post("/plans/1/quarters", data=close_form(token)).status_code == 302
+    late = admin.post(
+        "/plans/1/quarters",
+        data={
+            "csrf_token": token,
+            "action": "dates",
+            "quarter": "2022/23 Q4",
+            "update_deadline": "2023-06-09",
+        },
+        follow_redirects=True,
+    )
+    assert "nothing was changed" in late.text
+    dates = db.execute("SELECT label, update_deadline FROM quarters ORDER BY label").fetchall()
+    assert ("2023/24 Q1", "2023-06-09") not in dates

@@ -205,10 +205,23 @@ def quarters(plan_id: int):
     quarter = _current_quarter(db, plan)
     problems = {}
     if request.method == "POST":
-        if request.form.get("action") == "lock":
-            label = workflow.lock_quarter(
-                db, plan_id, quarter["id"], Actor(current_user.id, g.board_id)
+        # Each form names the quarter it was opened for: one sent again after that quarter
+        # closed (a double click, a second tab) must not act on the next quarter instead.
+        if request.form.get("quarter") != quarter["label"]:
+            flash(
+                "That page was for a quarter that has since closed, so nothing was changed. "
+                f"This is {quarter['label']}, the plan's current quarter.",
+                "error",
             )
+            return redirect(url_for("updates.quarters", plan_id=plan_id))
+        if request.form.get("action") == "lock":
+            try:
+                label = workflow.lock_quarter(
+                    db, plan_id, quarter["id"], Actor(current_user.id, g.board_id)
+                )
+            except workflow.UpdateError as error:
+                flash(f"{error}: nothing was changed.", "error")
+                return redirect(url_for("updates.quarters", plan_id=plan_id))
             flash(f"{quarter['label']} is closed. {label} is now open for updates.")
             return redirect(url_for("plans.show", plan_id=plan_id))
         dates, problems = workflow.quarter_dates(request.form)
