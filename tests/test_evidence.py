@@ -185,7 +185,13 @@ def test_the_download_is_named_as_uploaded_even_with_accents(signed_in, db, fold
     assert "filename*=UTF-8''R%C3%A9union%20d%27%C3%A9quipe%2C%20mars.pdf" in disposition
 
 
-def test_the_scrutiny_panel_gets_a_file_only_once_an_approved_revision_carries_it(
+def close_the_quarter(db) -> None:
+    """Close the demo's open quarter, 2022/23 Q4, as the board does after its meeting."""
+    quarter_id = db.execute("SELECT id FROM quarters WHERE label = '2022/23 Q4'").fetchone()[0]
+    workflow.lock_quarter(db, 1, quarter_id, Actor(1, 1))
+
+
+def test_the_scrutiny_panel_gets_a_file_only_once_its_approved_quarter_closes(
     signed_in, db, folder
 ):
     champion, admin, scrutiny = (
@@ -201,6 +207,10 @@ def test_the_scrutiny_panel_gets_a_file_only_once_an_approved_revision_carries_i
     assert upload(champion, [], action="submit").status_code == 302  # carries the file on
     assert scrutiny.get(f"/evidence/{evidence_id}").status_code == 404
     approve(admin)
+    # Approved, but the board has not met: the panel sees only closed quarters.
+    assert scrutiny.get(f"/evidence/{evidence_id}").status_code == 404
+    assert f"/evidence/{evidence_id}" not in scrutiny.get(f"/recommendations/{HIS}").text
+    close_the_quarter(db)
     download = scrutiny.get(f"/evidence/{evidence_id}")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")
     assert f'href="/evidence/{evidence_id}"' in scrutiny.get(f"/recommendations/{HIS}").text
@@ -211,6 +221,7 @@ def test_another_boards_members_get_404(app, signed_in, db, folder, role):
     champion = signed_in("champion")
     assert upload(champion, [(png_bytes(), "chart.png")], action="submit").status_code == 302
     approve(signed_in("administrator"))
+    close_the_quarter(db)
     evidence_id = evidence_rows(db)[0]["id"]
     board_id = db["boards"].insert({"name": "Another Partnership Board"}).last_pk
     accounts.create_user(

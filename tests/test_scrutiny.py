@@ -514,3 +514,18 @@ def test_the_token_is_not_logged_even_when_a_page_fails(db, client, caplog):
     assert "Sorry, there is a problem with the tracker" in failed.text
     assert "Error on a share link page" in caplog.text
     assert token not in caplog.text
+
+
+def test_signed_in_panel_members_see_no_open_quarter_update_on_any_page(signed_in, db):
+    phrases = write_unpublished_updates(db)
+    scrutiny, admin = signed_in("scrutiny"), signed_in("administrator")
+    pages = ("/", f"/plans/{PLAN}", f"/plans/{PLAN}.json", "/recommendations/4")
+    for path in pages:
+        text = scrutiny.get(path).get_data(as_text=True)
+        for phrase in phrases.values():
+            assert phrase not in text, (path, phrase)
+    # The administrator sees the approved update; once the quarter closes, so does the panel.
+    assert phrases["approved"] in admin.get("/recommendations/4").text
+    workflow.lock_quarter(db, PLAN, OPEN_ID, ADMIN)
+    for path in pages[1:]:
+        assert phrases["approved"] in scrutiny.get(path).get_data(as_text=True), path

@@ -74,10 +74,13 @@ def quarters_of(db: Database, plan_id: int) -> list[dict]:
     )
 
 
-def recommendations_of(db: Database, plan_id: int, *, approved_only: bool) -> list[dict]:
+def recommendations_of(
+    db: Database, plan_id: int, *, approved_only: bool, published_only: bool = False
+) -> list[dict]:
     """The plan's recommendations in order, each with its key lines of enquiry, champions of
     each kind and its updates (the latest revision in each quarter; approved ones only when
-    `approved_only`)."""
+    `approved_only`, and only of closed quarters when `published_only`, as the scrutiny panel
+    sees them)."""
     recommendations = list(
         db.query("SELECT * FROM recommendations WHERE plan_id = ? ORDER BY position", [plan_id])
     )
@@ -85,7 +88,13 @@ def recommendations_of(db: Database, plan_id: int, *, approved_only: bool) -> li
     key_lines = _group(_key_lines(db, ids))
     champions = _group(_champions(db, ids))
     updates = _group(
-        _latest_updates(db, ids, approved_only=approved_only, status_key=_key_of_plan(db, plan_id))
+        _latest_updates(
+            db,
+            ids,
+            approved_only=approved_only,
+            published_only=published_only,
+            status_key=_key_of_plan(db, plan_id),
+        )
     )
     for recommendation in recommendations:
         recommendation_id = recommendation["id"]
@@ -99,20 +108,28 @@ def recommendations_of(db: Database, plan_id: int, *, approved_only: bool) -> li
     return recommendations
 
 
-def get_recommendation(db: Database, recommendation_id: int, *, approved_only: bool) -> dict:
+def get_recommendation(
+    db: Database, recommendation_id: int, *, approved_only: bool, published_only: bool = False
+) -> dict:
     """One recommendation as `recommendations_of` gives it, plus every revision of its updates
-    (approved ones only when `approved_only`), newest first."""
+    (filtered as there), newest first."""
     plan_id = scalar(db, "SELECT plan_id FROM recommendations WHERE id = ?", recommendation_id)
     recommendation = next(
         r
-        for r in recommendations_of(db, plan_id, approved_only=approved_only)
+        for r in recommendations_of(
+            db, plan_id, approved_only=approved_only, published_only=published_only
+        )
         if r["id"] == recommendation_id
     )
-    recommendation["revisions"] = _revisions(db, recommendation_id, approved_only=approved_only)
+    recommendation["revisions"] = _revisions(
+        db, recommendation_id, approved_only=approved_only, published_only=published_only
+    )
     return recommendation
 
 
-def plan_as_data(db: Database, plan_id: int, *, approved_only: bool) -> dict:
+def plan_as_data(
+    db: Database, plan_id: int, *, approved_only: bool, published_only: bool = False
+) -> dict:
     """The plan in the published shape of `show-plan --json` and the plan's JSON URL."""
     plan = get_plan(db, plan_id)
     return {
@@ -143,7 +160,9 @@ def plan_as_data(db: Database, plan_id: int, *, approved_only: bool) -> dict:
                     for update in recommendation["updates"]
                 ],
             }
-            for recommendation in recommendations_of(db, plan_id, approved_only=approved_only)
+            for recommendation in recommendations_of(
+                db, plan_id, approved_only=approved_only, published_only=published_only
+            )
         ],
     }
 
@@ -267,29 +286,43 @@ def _champions(db: Database, recommendation_ids: list[int]) -> list[dict]:
     )
 
 
+# What `published_only` adds: approved updates reach the scrutiny panel only once their quarter
+# is closed, after the board has met.
+PUBLISHED = "AND quarters.locked_at IS NOT NULL"
+
+
 def _latest_updates(
-    db: Database, recommendation_ids: list[int], *, approved_only: bool, status_key
+    db: Database,
+    recommendation_ids: list[int],
+    *,
+    approved_only: bool,
+    published_only: bool,
+    status_key,
 ):
     visible = "AND state = 'approved'" if approved_only else ""
+    published = PUBLISHED if published_only else ""
     rows = _rows_for(
         db,
         f"""
         SELECT updates.*, quarters.label AS quarter
         FROM progress_updates AS updates JOIN quarters ON quarters.id = updates.quarter_id
-        WHERE updates.recommendation_id IN ({{ids}})
+        WHERE updates.recommendation_id IN ({{ids}}) {published}
           AND updates.revision = (
               SELECT max(revision) FROM progress_updates
               WHERE recommendation_id = updates.recommendation_id
                 AND quarter_id = updates.quarter_id {visible})
         ORDER BY updates.recommendation_id, quarters.starts_on
-        """,  # noqa: S608 - `visible` is one of two constant strings
+        """,  # noqa: S608 - `visible` and `published` are constant strings
         recommendation_ids,
     )
     return [_with_status(row, status_key) for row in rows]
 
 
-def _revisions(db: Database, recommendation_id: int, *, approved_only: bool) -> list[dict]:
+def _revisions(
+    db: Database, recommendation_id: int, *, approved_only: bool, published_only: bool
+) -> list[dict]:
     visible = "AND updates.state = 'approved'" if approved_only else ""
+    visible += f" {PUBLISHED}" if published_only else ""
     rows = db.query(
         f"""
         SELECT updates.*, quarters.label AS quarter, users.name AS author

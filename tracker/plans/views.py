@@ -38,7 +38,10 @@ def show(plan_id: int):
         "plans/show.html",
         plan=queries.get_plan(db, plan_id),
         recommendations=queries.recommendations_of(
-            db, plan_id, approved_only=not sees_unapproved(g.role)
+            db,
+            plan_id,
+            approved_only=not sees_unapproved(g.role),
+            published_only=not sees_unapproved(g.role),
         ),
     )
 
@@ -48,7 +51,12 @@ def show(plan_id: int):
 def data(plan_id: int):
     """The plan as data, in the same shape as `flask show-plan --json`."""
     return jsonify(
-        queries.plan_as_data(get_db(), plan_id, approved_only=not sees_unapproved(g.role))
+        queries.plan_as_data(
+            get_db(),
+            plan_id,
+            approved_only=not sees_unapproved(g.role),
+            published_only=not sees_unapproved(g.role),
+        )
     )
 
 
@@ -58,7 +66,10 @@ def recommendation(recommendation_id: int):
     """One recommendation: its key lines of enquiry, champions and the history of its updates."""
     db = get_db()
     found = queries.get_recommendation(
-        db, recommendation_id, approved_only=not sees_unapproved(g.role)
+        db,
+        recommendation_id,
+        approved_only=not sees_unapproved(g.role),
+        published_only=not sees_unapproved(g.role),
     )
     plan = queries.get_plan(db, found["plan_id"])
     return render_template(

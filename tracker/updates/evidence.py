@@ -5,7 +5,7 @@ the same recommendation's update for the same quarter: a revision's files are th
 it or by an earlier revision of that quarter's update. So a save copies nothing, each stored
 file has one row (its random `stored_name` is unique), and the history shows which files
 each revision carried. The scrutiny panel may have a file once a revision that carries it
-has been approved.
+has been approved and its quarter closed.
 
 A file is accepted by what its bytes are, not by its name: PDF, Word (.docx), Excel (.xlsx),
 PowerPoint (.pptx), PNG, JPEG or GIF, and the name's extension must agree. Nothing is written
@@ -266,15 +266,18 @@ def files_of_revision(db: Database, update: dict) -> list[dict]:
 
 
 def get_evidence(db: Database, evidence_id: int) -> dict | None:
-    """One evidence file with `approved`: whether an approved revision carries it."""
+    """One evidence file with `approved`: whether an approved revision of a closed quarter
+    carries it, so the scrutiny panel may have it."""
     return next(
         db.query(
             """
             SELECT evidence_files.*, added.recommendation_id, EXISTS (
                 SELECT 1 FROM progress_updates AS later
+                JOIN quarters ON quarters.id = later.quarter_id
                 WHERE later.recommendation_id = added.recommendation_id
                   AND later.quarter_id = added.quarter_id
                   AND later.revision >= added.revision AND later.state = 'approved'
+                  AND quarters.locked_at IS NOT NULL
             ) AS approved
             FROM evidence_files
             JOIN progress_updates AS added ON added.id = evidence_files.update_id
