@@ -10,7 +10,6 @@ wrote are untouched. Removing someone takes away their role on this board alone.
 from sqlite_utils import Database
 
 from tracker import audit
-from tracker.accounts.invitations import open_invitations_of_board
 from tracker.auth.accounts import AccountError, end_all_sessions, now, timestamp
 from tracker.db import scalar, write_transaction
 
@@ -18,9 +17,9 @@ ACTIVE, DEACTIVATED = "Active", "Deactivated"
 LAST_ADMINISTRATOR = "The board must keep at least one active administrator"
 
 
-def board_users(db: Database, board_id: int) -> list[dict]:
-    """Everyone with a role on the board, by name, each with their state in words, last
-    sign-in and whether they sign in with two factors; then open invitations."""
+def board_users(db: Database, board_id: int, *, user_id: int | None = None) -> list[dict]:
+    """Everyone with a role on the board (or just `user_id`), by name, each with their state
+    in words, last sign-in and whether they sign in with two factors."""
     members = list(
         db.query(
             """
@@ -31,10 +30,10 @@ def board_users(db: Database, board_id: int) -> list[dict]:
             FROM memberships
             JOIN users ON users.id = memberships.user_id
             LEFT JOIN people ON people.id = memberships.person_id
-            WHERE memberships.board_id = ?
+            WHERE memberships.board_id = :board AND :user IN (users.id, 0)
             ORDER BY users.name COLLATE NOCASE, users.email
             """,
-            [board_id],
+            {"board": board_id, "user": user_id or 0},
         )
     )
     for member in members:
@@ -44,12 +43,7 @@ def board_users(db: Database, board_id: int) -> list[dict]:
 
 def board_member(db: Database, board_id: int, user_id: int) -> dict | None:
     """One user's role and state on the board, or None if they have no role on it."""
-    return next((m for m in board_users(db, board_id) if m["user_id"] == user_id), None)
-
-
-def invitations(db: Database, board_id: int) -> list[dict]:
-    """The board's open invitations (see `open_invitations_of_board`)."""
-    return open_invitations_of_board(db, board_id)
+    return next(iter(board_users(db, board_id, user_id=user_id)), None)
 
 
 def change_role(db: Database, board_id: int, user_id: int, role: str, actor: audit.Actor) -> None:

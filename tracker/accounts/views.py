@@ -54,7 +54,7 @@ def index(board_id: int):
         "accounts/index.html",
         board=board,
         users=members.board_users(db, board_id),
-        invitations=members.invitations(db, board_id),
+        invitations=invitations.open_invitations_of_board(db, board_id),
         rule_form=TwoFactorRuleForm(required="yes" if board["requires_two_factor"] else "no"),
         administrators_must=current_app.config["REQUIRE_TWO_FACTOR"],
         form=ConfirmForm(),
@@ -372,7 +372,7 @@ def two_factor_rule(board_id: int):
     return redirect(url_for("accounts.index", board_id=board_id))
 
 
-def _invitation_action(invitation_id: int, act, done: str):
+def _invitation_action(act, done: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -400,9 +400,7 @@ def resend(invitation_id: int):
         except mail.SendError as error:
             raise InvitationError(f"The email could not be sent: {error}") from None
 
-    return _invitation_action(
-        invitation_id, act, f"Invitation sent again to {invitation['email']}."
-    )
+    return _invitation_action(act, f"Invitation sent again to {invitation['email']}.")
 
 
 @bp.route("/invitations/<id:invitation_id>/cancel", methods=["POST"])
@@ -412,7 +410,6 @@ def cancel(invitation_id: int):
     db = get_db()
     invitation = invitations.get_invitation(db, invitation_id)
     return _invitation_action(
-        invitation_id,
         lambda: invitations.cancel(db, invitation_id, _actor()),
         f"Invitation to {invitation['email']} cancelled.",
     )
