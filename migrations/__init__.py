@@ -457,3 +457,75 @@ def m006_accounts(db: Database) -> None:
         CREATE INDEX sign_in_attempts_by_time ON sign_in_attempts (attempted_at);
         """
     )
+
+
+@migrations()
+def m007_plan_lifecycle(db: Database) -> None:
+    """Plans go from draft to live to closed; recommendations can be withdrawn; a closed
+    quarter can be reopened, and its packs are kept apart for each time it was closed."""
+    db.executescript(
+        """
+        -- A draft is seen by administrators only, until reporting starts; a closed plan is kept
+        -- read only. A plan made before this change went live if it had a current quarter.
+        ALTER TABLE plans ADD COLUMN state TEXT NOT NULL DEFAULT 'draft'
+            CHECK (state IN ('draft', 'live', 'closed'));
+        ALTER TABLE plans ADD COLUMN went_live_at TEXT;
+        ALTER TABLE plans ADD COLUMN closed_at TEXT;
+        UPDATE plans SET state = 'live', went_live_at = created_at
+            WHERE current_quarter IS NOT NULL;
+
+        -- A withdrawn recommendation stays in the plan, with the board's reason, and is left
+        -- out of the counts from the quarter it was withdrawn in.
+        ALTER TABLE recommendations ADD COLUMN withdrawn_at TEXT;
+        ALTER TABLE recommendations ADD COLUMN withdrawn_in_quarter TEXT;
+        ALTER TABLE recommendations ADD COLUMN withdrawn_reason TEXT
+            CHECK (withdrawn_reason IS NULL OR length(trim(withdrawn_reason)) BETWEEN 1 AND 2000);
+        ALTER TABLE recommendations ADD COLUMN withdrawn_by INTEGER REFERENCES users(id);
+
+        -- Each time a closed quarter is opened again, and why. Append-only.
+        CREATE TABLE quarter_reopenings (
+            id INTEGER PRIMARY KEY,
+            quarter_id INTEGER NOT NULL REFERENCES quarters(id),
+            reason TEXT NOT NULL CHECK (length(trim(reason)) BETWEEN 1 AND 2000),
+            reopened_by INTEGER REFERENCES users(id),
+            reopened_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            was_locked_at TEXT,
+            was_locked_by INTEGER REFERENCES users(id)
+        );
+        CREATE INDEX quarter_reopenings_by_quarter ON quarter_reopenings (quarter_id);
+        CREATE TRIGGER quarter_reopenings_never_change BEFORE UPDATE ON quarter_reopenings
+            BEGIN SELECT RAISE(ABORT, 'a reopening is a record and never changes'); END;
+        CREATE TRIGGER quarter_reopenings_never_go BEFORE DELETE ON quarter_reopenings
+            BEGIN SELECT RAISE(ABORT, 'a reopening is a record and is never deleted'); END;
+
+        -- A pack is kept for each closing of its quarter: after a reopening the quarter's
+        -- earlier packs stay as they were (superseded) and the next close keeps new ones.
+        -- SQLite cannot change a UNIQUE constraint in place, so the table is rebuilt.
+        CREATE TABLE packs_by_closing (
+            id INTEGER PRIMARY KEY,
+            plan_id INTEGER NOT NULL REFERENCES plans(id),
+            quarter TEXT NOT NULL,
+            closing INTEGER NOT NULL DEFAULT 1 CHECK (closing >= 1),
+            version TEXT NOT NULL CHECK (version IN ('board', 'scrutiny')),
+            with_covering_report INTEGER NOT NULL DEFAULT 0
+                CHECK (with_covering_report IN (0, 1)),
+            pdf BLOB NOT NULL,
+            sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+            size INTEGER NOT NULL CHECK (size > 0),
+            made_by INTEGER REFERENCES users(id),
+            made_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            UNIQUE (plan_id, quarter, closing, version, with_covering_report)
+        );
+        INSERT INTO packs_by_closing (id, plan_id, quarter, closing, version,
+                with_covering_report, pdf, sha256, size, made_by, made_at)
+            SELECT id, plan_id, quarter, 1, version, with_covering_report, pdf, sha256, size,
+                made_by, made_at
+            FROM packs;
+        DROP TABLE packs;
+        ALTER TABLE packs_by_closing RENAME TO packs;
+        CREATE TRIGGER packs_never_change BEFORE UPDATE ON packs
+            BEGIN SELECT RAISE(ABORT, 'a kept pack never changes'); END;
+        CREATE TRIGGER packs_never_go BEFORE DELETE ON packs
+            BEGIN SELECT RAISE(ABORT, 'a kept pack is never deleted'); END;
+        """
+    )

@@ -52,6 +52,9 @@ EXPECTED_COLUMNS = {
         "current_quarter",
         "created_at",
         "uses_actions",
+        "state",
+        "went_live_at",
+        "closed_at",
     },
     "recommendations": {
         "id",
@@ -62,6 +65,10 @@ EXPECTED_COLUMNS = {
         "origin",
         "position",
         "source_position",
+        "withdrawn_at",
+        "withdrawn_in_quarter",
+        "withdrawn_reason",
+        "withdrawn_by",
     },
     "key_lines": {"id", "recommendation_id", "finding_id", "text", "position"},
     "people": {"id", "board_id", "name", "job_title", "organisation", "email"},
@@ -164,6 +171,7 @@ EXPECTED_COLUMNS = {
         "id",
         "plan_id",
         "quarter",
+        "closing",
         "version",
         "with_covering_report",
         "pdf",
@@ -171,6 +179,15 @@ EXPECTED_COLUMNS = {
         "size",
         "made_by",
         "made_at",
+    },
+    "quarter_reopenings": {
+        "id",
+        "quarter_id",
+        "reason",
+        "reopened_by",
+        "reopened_at",
+        "was_locked_at",
+        "was_locked_by",
     },
     "share_links": {
         "id",
@@ -222,6 +239,7 @@ def test_every_migration_is_recorded_and_none_is_pending(empty_db):
         "m004_packs_and_share_links",
         "m005_session_last_use",
         "m006_accounts",
+        "m007_plan_lifecycle",
     ]
     assert migrations.pending(empty_db) == []
 

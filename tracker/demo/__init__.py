@@ -211,6 +211,8 @@ def _load_plan(db, actor, plan, board_id, inspection_id, finding_ids, people, so
             "title": plan["title"],
             "period": plan["period"],
             "current_quarter": current.label,
+            "state": "live",
+            "went_live_at": timestamp(now()),
         },
     )
     for quarter in (current.previous(), current):
