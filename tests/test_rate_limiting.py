@@ -348,3 +348,14 @@ def test_a_worker_that_cannot_use_the_file_keeps_limiting_on_its_own(tmp_path):
         lock_holder.close()
 
     assert statuses == [200, 200, 200, 429]
+
+
+def test_a_database_in_memory_keeps_its_counts_in_memory_not_in_a_file_where_it_runs(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    from tracker import create_app
+
+    app = create_app({"DATABASE": ":memory:", "SECRET_KEY": "x", "TESTING": True})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert list(tmp_path.iterdir()) == []

@@ -105,7 +105,10 @@ limit_invitations = _limit_posts(INVITATIONS)
 
 
 def default_storage_uri(database: str) -> str:
-    """The URI of rate-limits.db in the folder of the database file `database`."""
+    """The URI of rate-limits.db in the folder of the database file `database`; for a
+    database held in memory, counts held in memory too (rather than a file where it runs)."""
+    if database == ":memory:":
+        return "memory://"
     path = Path(database).parent / STORAGE_FILE_NAME
     return "sqlite:///" + urllib.parse.quote(str(path))
 
