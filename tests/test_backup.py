@@ -175,6 +175,7 @@ def save_draft_through_the_form(client, recommendation_id: int, narrative: str):
         data={
             "csrf_token": csrf_token(client, path),
             "based_on": re.search(r'name="based_on" value="(\d+)"', page)[1],
+            "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
             "action": "draft",
             "status": "green",
             "narrative": narrative,

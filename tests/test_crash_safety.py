@@ -157,6 +157,7 @@ def draft_saver(round_number: int, browser: Browser) -> Writer:
     _, page = browser.get(UPDATE_FORM)
     token = form_token(page)
     first = int(re.search(r'name="based_on" value="(\d+)"', page)[1])
+    quarter = re.search(r'name="quarter" value="([^"]+)"', page)[1]
 
     def save(browser: Browser, saved: int) -> tuple[int, str]:
         narrative = f"Round {round_number}, draft {saved + 1}"
@@ -165,6 +166,7 @@ def draft_saver(round_number: int, browser: Browser) -> Writer:
             {
                 "csrf_token": token,
                 "based_on": first + saved,
+                "quarter": quarter,
                 "action": "draft",
                 "status": "amber",
                 "narrative": narrative,
@@ -289,6 +291,7 @@ def test_every_write_a_request_makes_is_in_a_begin_immediate_transaction(app, db
             data={
                 "csrf_token": form_token(page),
                 "based_on": re.search(r'name="based_on" value="(\d+)"', page)[1],
+                "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
                 "action": "submit",
                 "status": "green",
                 "narrative": "On track.",
@@ -300,6 +303,7 @@ def test_every_write_a_request_makes_is_in_a_begin_immediate_transaction(app, db
             data={
                 "csrf_token": form_token(page),
                 "based_on": re.search(r'name="based_on" value="(\d+)"', page)[1],
+                "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
                 "decision": "approve",
             },
         )

@@ -142,7 +142,8 @@ def test_missing_awaiting_approval_and_approved_are_told_apart_by_the_latest_rev
             recommendation(6, approved(Q3, "amber"), Revision(Q3, 2, "draft", "green")),
             # Approved, then resubmitted: the status stands and the new one awaits approval.
             recommendation(7, approved(Q3, "amber"), Revision(Q3, 2, "submitted", "green")),
-            recommendation(8, approved(Q2, "green")),  # last quarter's update does not count
+            # Last quarter's status is carried forward, but the update is still missing.
+            recommendation(8, approved(Q2, "green")),
         ],
         DEFAULT_KEY,
         Q3,
@@ -168,9 +169,10 @@ def test_missing_awaiting_approval_and_approved_are_told_apart_by_the_latest_rev
         5: "green",
         6: "amber",
         7: "amber",
-        8: None,
+        8: "green",
     }
-    assert counts_of(dashboard.counts)[NO_UPDATE_LABEL] == 5
+    assert dashboard.recommendations[7].carried
+    assert counts_of(dashboard.counts)[NO_UPDATE_LABEL] == 4
 
 
 def test_red_items_carry_the_corrective_action_of_the_approved_revision():
@@ -241,8 +243,10 @@ def test_history_counts_every_quarter_oldest_first_whatever_order_they_come_in()
     assert [counts_of(entry.counts) for entry in dashboard.history] == [
         {"Blue": 0, "Green": 0, "Amber": 0, "Red": 1, NO_UPDATE_LABEL: 1},
         {"Blue": 0, "Green": 0, "Amber": 1, "Red": 1, NO_UPDATE_LABEL: 0},
-        {"Blue": 0, "Green": 1, "Amber": 0, "Red": 0, NO_UPDATE_LABEL: 1},
+        # Recommendation 2 has no update in Q4: its Red is carried forward from Q3.
+        {"Blue": 0, "Green": 1, "Amber": 0, "Red": 1, NO_UPDATE_LABEL: 0},
     ]
+    assert [count.carried for count in dashboard.history[2].counts] == [0, 0, 0, 1, 0]
     assert all(entry.total == 2 for entry in dashboard.history)
 
 
@@ -415,17 +419,27 @@ def test_the_administrator_sees_q3_counted_as_the_demos_sample_updates(
     assert "No earlier status" in page and "Improving" not in page
 
 
-def test_the_administrator_sees_every_q4_update_missing_by_default(signed_in_with_dashboard, db):
+def test_the_administrator_sees_every_q4_update_missing_by_default(
+    signed_in_with_dashboard, samples, db
+):
     page = page_text(signed_in_with_dashboard("administrator").get("/plans/1/dashboard"))
     assert "Dashboard for 2022/23 Q4" in page
     total = db.execute("SELECT count(*) FROM recommendations WHERE plan_id = 1").fetchone()[0]
     assert f"Missing updates ({total})" in page
-    assert count_card(page, "none") == total
-    assert all(count_card(page, status.key) == 0 for status in DEFAULT_KEY)
+    # Nothing approved for Q4 yet: each keeps its Q3 status, carried forward and labelled.
+    expected = Counter(update["status"] for update in samples["updates"].values())
+    for status in DEFAULT_KEY:
+        assert count_card(page, status.key) == expected[status.key], status.label
+    assert count_card(page, "none") == total - len(samples["updates"])
+    assert f"Exceptions ({total})" in page
+    assert page.count("in 2022/23 Q3; no update for 2022/23 Q4") >= total
     missing = section(page, "missing-heading")
     assert missing.count("Not started") == total
     assert "Paul Condon" in missing and "Lynne Macpherson" in missing  # recommendation 1
-    assert "No Red items this quarter" in page
+    # Red in Q3 and not updated since: still a Red item, labelled as carried forward.
+    reds = section(page, "red-heading")
+    assert f"Red items ({expected['red']})" in reds
+    assert reds.count("in 2022/23 Q3; no update for 2022/23 Q4") == expected["red"]
     assert "No overdue actions" in page
     assert page.count("No status this quarter") == total  # Q3 had statuses, Q4 has none
     # The quarter switcher links both quarters and marks this one.

@@ -89,6 +89,7 @@ def upload(client, files, action="draft", recommendation_id=HIS, **fields):
     form = {
         "csrf_token": csrf_token(client, url),
         "based_on": re.search(r'name="based_on" value="(\d+)"', page)[1],
+        "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
         "action": action,
         "status": "green",
         "narrative": "Progress made",
@@ -105,6 +106,7 @@ def approve(admin, recommendation_id=HIS):
         data={
             "csrf_token": csrf_token(admin, f"/recommendations/{recommendation_id}"),
             "based_on": re.search(r'name="based_on" value="(\d+)"', page)[1],
+            "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
             "decision": "approve",
         },
     )
@@ -468,7 +470,12 @@ def test_a_folder_that_cannot_be_written_saves_nothing(app, signed_in, count_row
 def test_a_conflicting_save_stores_no_file(signed_in, db, count_rows, folder):
     champion, admin = signed_in("champion"), signed_in("administrator")
     url = f"/recommendations/{HIS}/update"
-    stale = {"csrf_token": csrf_token(champion, url), "based_on": "0"}
+    page = champion.get(url).text
+    stale = {
+        "csrf_token": csrf_token(champion, url),
+        "based_on": "0",
+        "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
+    }
     assert upload(admin, []).status_code == 302  # someone else saves first
     before = count_rows()
     response = champion.post(

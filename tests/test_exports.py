@@ -176,7 +176,12 @@ def test_each_status_is_a_word_in_a_cell_filled_with_its_colour(db):
 
 def test_a_quarter_without_approved_updates_says_so_in_words(db):
     headers, rows = table_of(workbook_for(db, Q4)["Plan"], "Recommendations")
-    assert {row[headers.index("Status")] for row in rows} == {"No approved update"}
+    # Each keeps its last approved status, labelled with its quarter, or says it has none.
+    key = {status.key: status.label for status in status_key_of(db, 1)}
+    assert [row[headers.index("Status")] for row in rows] == [
+        f"{key[status]} in {Q3}; no update for {Q4}" if status else "No approved update"
+        for status in approved_statuses(db, Q3)
+    ]
     assert all(row[headers.index("Progress")] == f"No approved update for {Q4}." for row in rows)
 
 

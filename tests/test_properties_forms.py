@@ -34,6 +34,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from jinja2 import Environment
+from jinja2.filters import do_truncate
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
@@ -49,6 +51,7 @@ from tracker.db import open_database
 from tracker.demo import DEMO_OPERATOR, DEMO_PASSWORD
 from tracker.mail import single_address
 from tracker.operators import boards
+from tracker.plan_changes import changes as plan_changes
 from tracker.quarters import Quarter
 from tracker.reports import imports
 from tracker.reports.drafts import MAX_LINE
@@ -298,6 +301,19 @@ def page_values(fields: list[Field]) -> list[str]:
 
 # ----- The forms and the state they work on --------------------------------------------------
 
+# A plan beside the demo's, its last quarter closed and nothing yet in the next.
+REOPENABLE_PLAN = {
+    "board_id": 1,
+    "inspection_id": 1,
+    "title": "Second plan",
+    "current_quarter": "2022/23 Q4",
+    "state": "live",
+}
+# A draft plan, with a recommendation, on which reporting can start.
+DRAFT_PLAN = {"board_id": 1, "title": "Draft plan", "state": "draft"}
+DRAFT_PLAN_ID = 3
+# A recommendation of the demo's plan withdrawn by the board, which can be reinstated.
+WITHDRAWN_RECOMMENDATION = 9
 # The demo's users, and the boards set up below beside the demo's.
 ADMINISTRATOR, CHAMPION, SCRUTINY = 1, 2, 3
 SECOND_BOARD, ARCHIVED_BOARD = 2, 3
@@ -332,6 +348,8 @@ FORM_PAGES = {
     "operators.archive_board": BOARD_PAGE,
     "operators.reset_administrator_two_factor": BOARD_PAGE,
     "operators.restore_board": BOARD_PAGE,
+    "plan_changes.reinstate": "/recommendations/<id:recommendation_id>/withdraw",
+    "plan_changes.remove_key_line": "/recommendations/<id:recommendation_id>/key-lines",
     "scrutiny.revoke": "/plans/<id:plan_id>/share-links",
     "updates.review": "/recommendations/<id:recommendation_id>",
 }
@@ -347,6 +365,10 @@ ID_OVERRIDES = {
     "operators.reset_administrator_two_factor": {"board_id": SECOND_BOARD, "user_id": CHAMPION},
     "operators.restore_board": {"board_id": ARCHIVED_BOARD},
     "updates.review": {"recommendation_id": 3},
+    "closing.reopen": {"plan_id": 2},
+    "lifecycle.start": {"plan_id": DRAFT_PLAN_ID},
+    "lifecycle.delete": {"plan_id": DRAFT_PLAN_ID},
+    "plan_changes.reinstate": {"recommendation_id": WITHDRAWN_RECOMMENDATION},
 }
 SETUP_IDS = {"share_link_id": 1}
 
@@ -417,6 +439,18 @@ def set_up_every_form(db) -> Authenticators:
     workflow.save_update(db, 3, quarter_id, update, 0, True, SYSTEM)
     link = {"plan_id": 1, "token_sha256": "0" * 64, "label": "Scrutiny panel"}
     assert db["share_links"].insert({**link, "expires_on": "2099-12-31"}).last_pk == 1
+    # A second plan whose closed quarter can be reopened: the demo's next quarter has an update.
+    assert db["plans"].insert(REOPENABLE_PLAN).last_pk == 2
+    closed = workflow.ensure_quarter(db, 2, Quarter.parse("2022/23 Q3"), SYSTEM)
+    workflow.ensure_quarter(db, 2, Quarter.parse("2022/23 Q4"), SYSTEM)
+    db["quarters"].update(closed, {"locked_at": "2023-01-12T10:00:00Z"})
+    assert db["plans"].insert(DRAFT_PLAN).last_pk == DRAFT_PLAN_ID
+    recommendation = {"plan_id": DRAFT_PLAN_ID, "text": "Draft", "origin": "local", "position": 1}
+    db["recommendations"].insert(recommendation)
+    withdrawn = db["recommendations"].get(WITHDRAWN_RECOMMENDATION)
+    seen = plan_changes.recommendation_fingerprint(withdrawn)
+    reason = "Merged into recommendation 8"
+    plan_changes.withdraw_recommendation(db, WITHDRAWN_RECOMMENDATION, reason, seen, SYSTEM)
     # The champion signs in with an authenticator app, and also administers a second board, so
     # an operator has an administrator's second factor to reset; the administrator has opened
     # the page for setting one up, so its secret is waiting there.
@@ -920,12 +954,49 @@ def check_quarter(example: Example) -> None:
     quarter = rows(
         example.after, "SELECT * FROM quarters WHERE plan_id = 1 AND label = '2022/23 Q4'"
     )[0]
-    if first(example.sent, "action") == "lock":
-        assert quarter["locked_at"]
-        return
-    for name in workflow.QUARTER_DATES:
-        value = stripped(example.sent, name)
-        assert quarter[name] == (date.fromisoformat(value).isoformat() if value else None)
+    for name in ("update_deadline", "board_meeting_on"):
+        stored = date.fromisoformat(quarter[name])
+        typed = [stripped(example.sent, f"{name}-{part}") for part in ("day", "month", "year")]
+        assert [int(typed[0]), typed[2]] == [stored.day, str(stored.year)]
+
+
+def check_quarter_closed(example: Example) -> None:
+    quarters = rows(example.after, "SELECT label, locked_at FROM quarters WHERE plan_id = 1")
+    assert [q["label"] for q in quarters if q["locked_at"]] == ["2022/23 Q3", "2022/23 Q4"]
+    plan = rows(example.after, "SELECT current_quarter FROM plans WHERE id = 1")[0]
+    assert plan["current_quarter"] == "2023/24 Q1"
+
+
+def check_quarter_reopened(example: Example) -> None:
+    quarter = rows(example.after, "SELECT * FROM quarters WHERE plan_id = 2 ORDER BY id")
+    assert quarter[0]["locked_at"] is None
+    reopening = rows(example.after, "SELECT * FROM quarter_reopenings")
+    assert [(r["quarter_id"], r["reason"]) for r in reopening] == [
+        (quarter[0]["id"], stripped(example.sent, "reason"))
+    ]
+    plan = rows(example.after, "SELECT current_quarter FROM plans WHERE id = 2")[0]
+    assert plan["current_quarter"] == "2022/23 Q3"
+
+
+def check_reporting_started(example: Example) -> None:
+    plan = rows(example.after, "SELECT * FROM plans WHERE id = ?", DRAFT_PLAN_ID)[0]
+    assert (plan["state"], plan["current_quarter"]) == ("live", first(example.sent, "quarter"))
+    quarter = rows(example.after, "SELECT * FROM quarters WHERE plan_id = ?", DRAFT_PLAN_ID)[0]
+    for name in ("update_deadline", "board_meeting_on"):
+        sent = date.fromisoformat(quarter[name])
+        assert stripped(example.sent, f"{name}-year") == str(sent.year)
+        assert int(stripped(example.sent, f"{name}-day")) == sent.day
+
+
+def check_plan_closed(example: Example) -> None:
+    assert rows(example.after, "SELECT state FROM plans WHERE id = 1") == [{"state": "closed"}]
+    assert rows(example.before, "SELECT state FROM plans WHERE id = 1") == [{"state": "live"}]
+
+
+def check_draft_deleted(example: Example) -> None:
+    assert rows(example.after, "SELECT * FROM plans WHERE id = ?", DRAFT_PLAN_ID) == []
+    left = rows(example.after, "SELECT * FROM recommendations WHERE plan_id = ?", DRAFT_PLAN_ID)
+    assert left == []
 
 
 def check_actions_setting(example: Example) -> None:
@@ -1010,6 +1081,118 @@ def check_share_link_revoked(example: Example) -> None:
     assert rows(example.after, "SELECT revoked_at FROM share_links WHERE id = ?", link_id)[0][
         "revoked_at"
     ]
+
+
+# ----- Accepted: changes to the plan ---------------------------------------------------------
+
+
+def shown_first_words(text: str, outcome: Outcome) -> None:
+    """The text's first words, as the page for changing the plan shows them, appear escaped."""
+    shown(do_truncate(Environment(autoescape=True), text, 180, False, "…"), outcome)
+
+
+def check_plan_details_changed(example: Example) -> None:
+    plan = rows(example.after, "SELECT title, period FROM plans WHERE id = 1")[0]
+    assert plan == {name: stripped(example.sent, name) for name in ("title", "period")}
+    shown(plan["title"], example.outcome)
+
+
+def check_blank_plan_started(example: Example) -> None:
+    [plan] = new_rows(example, "plans")
+    expected = {
+        "board_id": 1,
+        "inspection_id": None,
+        "state": "draft",
+        "title": stripped(example.sent, "title"),
+        "period": stripped(example.sent, "period"),
+    }
+    assert picked(plan, tuple(expected)) == expected
+    shown(plan["title"], example.outcome)
+
+
+def recommendation_as_sent(sent: MultiDict) -> dict:
+    number = stripped(sent, "number")
+    return {
+        "number": int(number) if number else None,
+        "text": stripped(sent, "text"),
+        "addressee": stripped(sent, "addressee") or None,
+        "origin": first(sent, "origin"),
+    }
+
+
+def check_recommendation_added(example: Example) -> None:
+    [added] = new_rows(example, "recommendations")
+    assert picked(added, ("number", "text", "addressee", "origin")) == recommendation_as_sent(
+        example.sent
+    )
+    last = rows(example.before, "SELECT max(position) AS n FROM recommendations WHERE plan_id = 1")
+    assert (added["plan_id"], added["position"]) == (1, last[0]["n"] + 1)
+    shown_first_words(added["text"], example.outcome)
+
+
+def check_recommendation_changed(example: Example) -> None:
+    recommendation_id = DEMO_IDS["recommendation_id"]
+    changed = rows(example.after, "SELECT * FROM recommendations WHERE id = ?", recommendation_id)
+    assert picked(changed[0], ("number", "text", "addressee", "origin")) == recommendation_as_sent(
+        example.sent
+    )
+    shown_first_words(changed[0]["text"], example.outcome)
+
+
+def plan_order(path: Path) -> list[int]:
+    found = rows(path, "SELECT id FROM recommendations WHERE plan_id = 1 ORDER BY position, id")
+    return [row["id"] for row in found]
+
+
+def check_recommendation_moved(example: Example) -> None:
+    direction, _, moved = first(example.sent, "move").partition(":")
+    order = plan_order(example.before)
+    here = order.index(int(moved))
+    there = here - 1 if direction == "up" else here + 1
+    order[here], order[there] = order[there], order[here]
+    assert plan_order(example.after) == order
+
+
+def check_key_line_added(example: Example) -> None:
+    [line] = new_rows(example, "key_lines")
+    source = first(example.sent, "source")
+    assert line["recommendation_id"] == DEMO_IDS["recommendation_id"]
+    if source == "own":
+        assert (line["finding_id"], line["text"]) == (None, stripped(example.sent, "text"))
+    else:
+        finding = rows(example.after, "SELECT text FROM findings WHERE id = ?", int(source))
+        assert (line["finding_id"], line["text"]) == (int(source), finding[0]["text"])
+    shown(line["text"], example.outcome)
+
+
+def check_key_line_removed(example: Example) -> None:
+    removed = int(stripped(example.sent, "remove"))
+    lines = "SELECT id FROM key_lines WHERE recommendation_id = ?"
+    before = rows(example.before, lines, DEMO_IDS["recommendation_id"])
+    after = rows(example.after, lines, DEMO_IDS["recommendation_id"])
+    assert after == [row for row in before if row["id"] != removed] != before
+
+
+def check_recommendation_withdrawn(example: Example) -> None:
+    found = rows(
+        example.after, "SELECT * FROM recommendations WHERE id = ?", DEMO_IDS["recommendation_id"]
+    )[0]
+    assert found["withdrawn_at"]
+    expected = {
+        "withdrawn_reason": stripped(example.sent, "reason"),
+        "withdrawn_in_quarter": "2022/23 Q4",
+        "withdrawn_by": ADMINISTRATOR,
+    }
+    assert picked(found, tuple(expected)) == expected
+    shown(found["withdrawn_reason"], example.outcome)
+
+
+def check_recommendation_reinstated(example: Example) -> None:
+    found = rows(
+        example.after, "SELECT * FROM recommendations WHERE id = ?", WITHDRAWN_RECOMMENDATION
+    )[0]
+    names = ("withdrawn_at", "withdrawn_in_quarter", "withdrawn_reason", "withdrawn_by")
+    assert picked(found, names) == dict.fromkeys(names)
 
 
 # ----- Accepted: accounts, invitations and boards -------------------------------------------
@@ -1373,6 +1556,11 @@ ACCEPTED = {
     "auth.sign_in": check_signed_in,
     "auth.sign_out": check_signed_out,
     "board_settings.status_key": check_status_key,
+    "closing.close": check_quarter_closed,
+    "closing.reopen": check_quarter_reopened,
+    "lifecycle.close": check_plan_closed,
+    "lifecycle.delete": check_draft_deleted,
+    "lifecycle.start": check_reporting_started,
     "operators.archive_board": check_board_archived,
     "operators.edit_board": check_board_changed,
     "operators.invite_administrator": check_administrator_invited,
@@ -1381,6 +1569,15 @@ ACCEPTED = {
     "operators.restore_board": check_board_restored,
     "people.add": check_person_added,
     "people.edit": check_person_changed,
+    "plan_changes.add_recommendation": check_recommendation_added,
+    "plan_changes.edit_recommendation": check_recommendation_changed,
+    "plan_changes.key_lines": check_key_line_added,
+    "plan_changes.new_plan": check_blank_plan_started,
+    "plan_changes.plan_details": check_plan_details_changed,
+    "plan_changes.recommendations": check_recommendation_moved,
+    "plan_changes.reinstate": check_recommendation_reinstated,
+    "plan_changes.remove_key_line": check_key_line_removed,
+    "plan_changes.withdraw": check_recommendation_withdrawn,
     "plans.champions": check_champions,
     "reports.review": check_review_saved,
     "reports.upload": check_report_uploaded,
@@ -1446,12 +1643,33 @@ TYPED_VALUES = {
     "password": [NEW_PASSWORD],
     "confirm": [NEW_PASSWORD],
 }
+
+
+def day_month_year(**dates: date) -> dict[str, list[str]]:
+    """What someone types into the day, month and year boxes of each named date."""
+    return {
+        f"{name}-{part}": [str(getattr(day, part))]
+        for name, day in dates.items()
+        for part in ("day", "month", "year")
+    }
+
+
 # Forms where what is typed is not the same: who asks for a reset link (someone with access,
 # someone deactivated, someone without an account).
 TYPED_IN_FORM = {
     "auth.forgotten_password": {
         "email": [EMAIL_OF_ROLE["champion"], EMAIL_OF_ROLE["scrutiny"], "someone@example.org"]
     },
+    # A number no other recommendation in the plan has.
+    "plan_changes.add_recommendation": {"number": ["11"]},
+    # The demo's open quarter, 2022/23 Q4 (January to March 2023).
+    "updates.quarters": day_month_year(
+        update_deadline=date(2023, 4, 10), board_meeting_on=date(2023, 4, 25)
+    ),
+    "lifecycle.start": day_month_year(
+        update_deadline=Quarter.containing(date.today()).ends_on,
+        board_meeting_on=Quarter.containing(date.today()).next().starts_on + timedelta(days=19),
+    ),
 }
 
 

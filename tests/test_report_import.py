@@ -275,3 +275,37 @@ def test_extract_command_fails_with_a_message_for_an_unreadable_file(runner, tmp
     fake.write_text("not a pdf")
     result = runner.invoke(args=["extract", str(fake)])
     assert result.exit_code == 1 and "PDF" in result.output
+
+
+def test_an_administrator_of_two_boards_chooses_the_board_of_the_report(admin, db):
+    from tracker.audit import SYSTEM
+    from tracker.auth.accounts import add_membership
+    from tracker.operators.boards import create_board
+
+    other = create_board(
+        db, {"name": "Wearside Partnership Board", "service": "Wearside YJS", "council": ""}, SYSTEM
+    )
+    add_membership(db, 1, other, "administrator", None, SYSTEM)
+    elsewhere = create_board(
+        db, {"name": "Board elsewhere", "service": "Elsewhere YJS", "council": ""}, SYSTEM
+    )
+    page = admin.get("/reports/new").text
+    assert "Wearside Partnership Board" in page and "Board elsewhere" not in page
+    for refused in ("", str(elsewhere), "1 OR 1=1", "<script>", "9" * 400):
+        response = admin.get("/reports/new", query_string={"board": refused})
+        assert response.status_code == 400
+        assert "Select the board the report is for" in response.text
+        assert "<script>" not in response.text
+    chosen = admin.get("/reports/new", query_string={"board": str(other)})
+    assert chosen.headers["Location"].endswith(f"/boards/{other}/reports/new")
+    upload(admin, "sunderland.txt", SUNDERLAND_FILE.read_bytes(), board_id=other)
+    created = post_review(admin, 1, "create")
+    plan_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    assert db["plans"].get(plan_id)["board_id"] == other
+    page = admin.get(f"/plans/{plan_id}").text
+    assert "Wearside Partnership Board" in page and "North East Lincolnshire" not in page
+
+
+def test_someone_administering_one_board_goes_straight_to_its_import(admin, signed_in):
+    assert admin.get("/reports/new").headers["Location"].endswith("/boards/1/reports/new")
+    assert signed_in("champion").get("/reports/new").status_code == 404

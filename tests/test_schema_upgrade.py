@@ -155,6 +155,7 @@ def test_the_app_serves_an_upgraded_database(old_database, tmp_path):
         data={
             "csrf_token": csrf_token(client, "/recommendations/3/update"),
             "based_on": re.search(r'name="based_on" value="(\d+)"', form)[1],
+            "quarter": re.search(r'name="quarter" value="([^"]+)"', form)[1],
             "action": "draft",
             "status": "amber",
             "narrative": "Written after the upgrade.",

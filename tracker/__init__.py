@@ -71,12 +71,15 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.auth import bp as auth
     from tracker.backup import bp as backup
     from tracker.board_settings import bp as board_settings
+    from tracker.closing import bp as closing
     from tracker.dashboard import bp as dashboard
     from tracker.demo import bp as demo
     from tracker.inspections import bp as inspections
+    from tracker.lifecycle import bp as lifecycle
     from tracker.operators import bp as operators
     from tracker.pack import bp as pack
     from tracker.people import bp as people
+    from tracker.plan_changes import bp as plan_changes
     from tracker.plans import bp as plans
     from tracker.reminders import bp as reminders
     from tracker.reports import bp as reports
@@ -88,10 +91,13 @@ def _register_blueprints(app: Flask) -> None:
         accounts_pages,
         operators,
         plans,
+        plan_changes,
+        lifecycle,
         inspections,
         people,
         reports,
         updates,
+        closing,
         actions,
         dashboard,
         reminders,

@@ -111,8 +111,41 @@ def enforce():
         abort(403)
     if role == "scrutiny" and request.method not in SAFE_METHODS:
         abort(403)
+    if role != "administrator" and concerns_draft_plan(db, request.view_args or {}):
+        abort(404)
     g.board_id, g.role, g.person_id = board_id, role, person_id
     return None
+
+
+# How to find the plan a page is about from each kind of id in its address.
+PLAN_OF_ADDRESS = {
+    "plan_id": "SELECT id FROM plans WHERE id = ?",
+    "recommendation_id": "SELECT plan_id FROM recommendations WHERE id = ?",
+    "action_id": """
+        SELECT recommendations.plan_id FROM actions
+        JOIN recommendations ON recommendations.id = actions.recommendation_id
+        WHERE actions.id = ?""",
+    "evidence_id": """
+        SELECT recommendations.plan_id FROM evidence_files
+        JOIN progress_updates ON progress_updates.id = evidence_files.update_id
+        JOIN recommendations ON recommendations.id = progress_updates.recommendation_id
+        WHERE evidence_files.id = ?""",
+    # An inspection is shown with its plan: hidden while every plan made from it is a draft.
+    "inspection_id": "SELECT id FROM plans WHERE inspection_id = ? ORDER BY state = 'draft'",
+}
+
+
+def concerns_draft_plan(db: Database, view_args: dict) -> bool:
+    """Whether the page's address is about a plan still in draft, which only the board's
+    administrators may see (its champions and scrutiny panel are told it does not exist)."""
+    for parameter, plan_query in PLAN_OF_ADDRESS.items():
+        if parameter in view_args:
+            state = db.execute(
+                f"SELECT state FROM plans WHERE id = ({plan_query} LIMIT 1)",  # noqa: S608 - constants
+                [view_args[parameter]],
+            ).fetchone()
+            return bool(state and state[0] == "draft")
+    return False
 
 
 def sees_unapproved(role: str) -> bool:

@@ -45,6 +45,19 @@ class Quarter:
     def ends_on(self) -> date:
         return self.next().starts_on - timedelta(days=1)
 
+    @property
+    def months(self) -> str:
+        """The months it covers, as a hint says them: "October to December 2026"."""
+        first, last = self.starts_on, self.ends_on
+        start = first.strftime("%B") + ("" if first.year == last.year else f" {first.year}")
+        return f"{start} to {last.strftime('%B')} {last.year}"
+
+    @property
+    def dates_due_by(self) -> date:
+        """The last day a quarter's update deadline or board meeting can sensibly fall on:
+        boards meet on a quarter's updates within about three months of its end."""
+        return self.next().ends_on
+
     def next(self) -> "Quarter":
         return (
             Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
@@ -57,3 +70,28 @@ class Quarter:
 
     def __str__(self) -> str:
         return self.label
+
+
+def reporting_date_problems(quarter: Quarter, deadline: date, meeting: date) -> dict[str, str]:
+    """What is wrong with a quarter's update deadline and board meeting date, as
+    {"update_deadline" or "board_meeting_on": message}; empty when they make sense: both
+    from the quarter's first day to three months after it ends, the deadline before the
+    meeting (members read the updates first)."""
+    problems = {}
+    earliest, latest = quarter.starts_on, quarter.dates_due_by
+    for name, day, words in (
+        ("update_deadline", deadline, "The update deadline"),
+        ("board_meeting_on", meeting, "The board meeting"),
+    ):
+        if not earliest <= day <= latest:
+            problems[name] = (
+                f"{words} must be between {_day(earliest)} and {_day(latest)}, "
+                f"near {quarter.label} ({quarter.months})"
+            )
+    if not problems and deadline >= meeting:
+        problems["update_deadline"] = "The update deadline must be before the board meeting"
+    return problems
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"

@@ -9,6 +9,7 @@ from tracker.auth.accounts import memberships
 from tracker.boards import status_key_of
 from tracker.db import get_db
 from tracker.permissions import ROLE_NAMES
+from tracker.quarters import Quarter
 from tracker.rag import DEFAULT_KEY
 from tracker.uk_time import in_words
 
@@ -18,6 +19,7 @@ SERVICE_NAME = "Improvement plan tracker"
 def init_app(app: Flask) -> None:
     app.add_template_filter(month_or_day, "month_or_day")
     app.add_template_filter(in_words, "when")
+    app.add_template_filter(lambda label: Quarter.parse(label).months, "quarter_months")
     app.context_processor(_page_values)
 
 

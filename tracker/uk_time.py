@@ -26,6 +26,14 @@ def in_words(at: str | None) -> str:
     return f"{moment.day} {moment:%B %Y} at {_clock(moment)}"
 
 
+def day_in_words(at: str | None) -> str:
+    """The UK day of a stored moment as people write it: "1 April 2023"; blank stays blank."""
+    if not at:
+        return ""
+    moment = uk_time(at)
+    return f"{moment.day} {moment:%B %Y}"
+
+
 def uk_today(moment: datetime | None = None) -> date:
     """Today's date in the UK (or the date of `moment` there)."""
     return (moment or now()).astimezone(UK).date()

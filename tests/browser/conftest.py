@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -30,6 +31,8 @@ CHROMIUM_ARGS = [
 ]
 EMAIL_OF_ROLE = {role: email for email, _name, role, _person in DEMO_ACCOUNTS}
 SCREENSHOTS_VARIABLE = "TRACKER_SCREENSHOTS"
+# What axe-core finds that fails a page: WCAG problems that stop or seriously hinder someone.
+SERIOUS = frozenset({"serious", "critical"})
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -185,3 +188,20 @@ def screenshot(screenshot_folder) -> Callable[[Page, str], Path | None]:
         return path
 
     return save
+
+
+@pytest.fixture(scope="session")
+def axe() -> Axe:
+    """axe-core, loaded once."""
+    return Axe()
+
+
+def expect_no_serious_accessibility_problems(page: Page, axe: Axe) -> None:
+    """Fail naming each serious or critical problem axe-core finds on the page."""
+    violations = axe.run(page).response["violations"]
+    problems = [
+        f"{page.url}: {v['id']} ({v['impact']}): {v['help']}; first at {v['nodes'][0]['target']}"
+        for v in violations
+        if v["impact"] in SERIOUS
+    ]
+    assert not problems, "\n".join(problems)

@@ -22,14 +22,13 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
-from tests.browser.conftest import QuietRequestHandler
+from tests.browser.conftest import QuietRequestHandler, expect_no_serious_accessibility_problems
 from tests.conftest import Received, SmtpServer, start_smtp_server
 from tracker import create_app
 from tracker.db import open_database, scalar
 
 pytestmark = pytest.mark.browser
 
-SERIOUS = {"serious", "critical"}
 SECRET_KEY = "a-long-test-secret-key-0123456789abcdef"
 MAIL_WAIT_SECONDS = 10
 
@@ -106,22 +105,6 @@ def installation(tmp_path_factory) -> Iterator[Installation]:
 def base_url(installation) -> str:
     """This module's installation instead of the demo, so `new_context` opens pages on it."""
     return installation.url
-
-
-@pytest.fixture(scope="module")
-def axe() -> Axe:
-    """axe-core, loaded once."""
-    return Axe()
-
-
-def expect_no_serious_accessibility_problems(page: Page, axe: Axe) -> None:
-    violations = axe.run(page).response["violations"]
-    problems = [
-        f"{page.url}: {v['id']} ({v['impact']}): {v['help']}; first at {v['nodes'][0]['target']}"
-        for v in violations
-        if v["impact"] in SERIOUS
-    ]
-    assert not problems, "\n".join(problems)
 
 
 def expect_heading(page: Page, text: str) -> None:

@@ -19,6 +19,8 @@ ADMINISTRATOR_PAGES = [
     "/plans/1",
     "/plans/1/dashboard",
     "/plans/1/quarters",
+    "/plans/1/quarters/close",
+    "/plans/1/quarters/reopen",
     "/plans/1/pack",
     "/plans/1/pack/preview",
     "/plans/1/actions/settings",

@@ -57,8 +57,11 @@ def test_a_red_update_is_returned_resubmitted_approved_and_the_quarter_closed(
     screenshot(admin, "dashboard-after-approval")
     admin.goto("/plans/1")
     admin.get_by_role("link", name="Dates for 2022/23 Q4, and closing it").click()
-    admin.get_by_role("button", name="Close 2022/23 Q4 and open the next quarter").click()
+    admin.get_by_role("button", name="Close 2022/23 Q4").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Close 2022/23 Q4?")
+    admin.get_by_role("button", name="Close 2022/23 Q4 and open 2023/24 Q1").click()
     expect(admin.get_by_text("2022/23 Q4 is closed. 2023/24 Q1 is now open")).to_be_visible()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("2023/24 Q1")
 
     champion.goto(f"/recommendations/{RECOMMENDATION}")
     expect(champion.get_by_role("heading", name="This quarter: 2023/24 Q1")).to_be_visible()

@@ -59,6 +59,7 @@ RECORD_KINDS = {
     "plans": RecordKind("a", "plan", "Plans"),
     "progress_updates": RecordKind("a", "progress update", "Progress updates"),
     "quarters": RecordKind("a", "quarter", "Quarters"),
+    "quarter_reopenings": RecordKind("a", "reopening of a quarter", "Reopenings of quarters"),
     "rating_levels": RecordKind("a", "rating level", "Rating levels"),
     "rating_scales": RecordKind("a", "rating scale", "Rating scales"),
     "ratings": RecordKind("a", "rating", "Ratings"),

@@ -43,6 +43,11 @@ ROW_IN_PLAN = (
         " WHERE progress_updates.id = json_extract("
         "coalesce(audit_log.after, audit_log.before), '$.update_id'))",
     ),
+    (
+        ("quarter_reopenings",),
+        "? IN (SELECT plan_id FROM quarters WHERE id = json_extract("
+        "coalesce(audit_log.after, audit_log.before), '$.quarter_id'))",
+    ),
     (("inspections",), "? IN (SELECT id FROM plans WHERE inspection_id = audit_log.row_id)"),
     (
         ("findings", "ratings"),

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from tracker.boards import status_key_of
-from tracker.dashboard.summary import Action, Recommendation, Revision
+from tracker.dashboard.summary import Action, Recommendation, Revision, withdrawn_quarter
 from tracker.plans import queries as plan_queries
 from tracker.rag import Status
 
@@ -16,7 +16,7 @@ class PlanData:
 
     plan: dict
     status_key: tuple[Status, ...]
-    quarters: tuple[str, ...]  # labels, oldest first
+    quarters: tuple[str, ...]  # labels, oldest first (only closed ones when published_only)
     recommendations: tuple[Recommendation, ...]
     actions: tuple[Action, ...]
     # The same recommendations as the plan page reads them (approved updates only), for
@@ -24,21 +24,30 @@ class PlanData:
     approved: tuple[dict, ...] = ()
 
 
-def dashboard_data(db: Database, plan_id: int) -> PlanData | None:
+def dashboard_data(db: Database, plan_id: int, *, published_only: bool = False) -> PlanData | None:
     """The plan, its board's status key, its quarters, its recommendations with the latest
     revision and the latest approved revision of each quarter, and its actions; None when
-    there is no such plan. Nine queries, however many recommendations the plan has."""
+    there is no such plan. Nine queries, however many recommendations the plan has.
+
+    `published_only` gives the plan as the scrutiny panel may read it: its closed quarters
+    only, and in them approved revisions only."""
     plan = plan_queries.get_plan(db, plan_id)
     if plan is None:
         return None
     # Approved revisions come from the plan page's own query (latest approved per quarter).
-    recommendations = plan_queries.recommendations_of(db, plan_id, approved_only=True)
-    latest = _latest_revisions(db, plan_id)
+    recommendations = plan_queries.recommendations_of(
+        db, plan_id, approved_only=True, published_only=published_only
+    )
+    latest = {} if published_only else _latest_revisions(db, plan_id)
     return PlanData(
         plan=plan,
         approved=tuple(recommendations),
         status_key=status_key_of(db, plan["board_id"]),
-        quarters=tuple(quarter["label"] for quarter in plan_queries.quarters_of(db, plan_id)),
+        quarters=tuple(
+            quarter["label"]
+            for quarter in plan_queries.quarters_of(db, plan_id)
+            if quarter["locked_at"] or not published_only
+        ),
         recommendations=tuple(
             Recommendation(
                 id=recommendation["id"],
@@ -52,6 +61,9 @@ def dashboard_data(db: Database, plan_id: int) -> PlanData | None:
                 revisions=(
                     *(_revision(update) for update in recommendation["updates"]),
                     *latest.get(recommendation["id"], ()),
+                ),
+                withdrawn_in=withdrawn_quarter(
+                    recommendation["withdrawn_at"], recommendation["withdrawn_in_quarter"]
                 ),
             )
             for recommendation in recommendations

@@ -13,12 +13,10 @@ from tracker.dashboard.summary import summarise
 from tracker.inspections.queries import get_inspection
 from tracker.pack.layout import CHARACTERS_PER_LINE, LINES_PER_ROW, Fitted, fit_paragraphs
 from tracker.plans import queries as plans
-from tracker.rag import IMPROVING, NEW, NONE, UNCHANGED, WORSENING, Direction
 
 VERSIONS = {"board": "Board pack", "scrutiny": "Scrutiny panel pack"}
 # The progress cell's first lines hold the status, the direction and the sample marker.
 PROGRESS_LINES = LINES_PER_ROW - 3
-DIRECTIONS = (IMPROVING, UNCHANGED, WORSENING, NEW, NONE)
 
 
 @dataclass(frozen=True)
@@ -47,10 +45,13 @@ def build_pack_context(
     ratings, the plan table with each recommendation's approved update for the quarter, and
     the history of approved updates up to it. Drafts never appear in either version; the
     scrutiny version names no one against a missing update and may open with a covering
-    report."""
+    report. The scrutiny version of a closed quarter is what the panel may read: nothing from
+    a quarter still open (an administrator's preview of it for an open quarter shows that
+    quarter's approved updates, as the panel will see them once it is closed)."""
     if version not in VERSIONS:
         raise ValueError(f"{version!r} is not a version of the pack")
-    data = dashboard_data(db, plan_id)
+    published = version == "scrutiny" and _is_closed(db, plan_id, quarter)
+    data = dashboard_data(db, plan_id, published_only=published)
     summary = summarise(
         data.recommendations,
         data.status_key,
@@ -83,15 +84,11 @@ def build_pack_context(
         "covering": covering and version == "scrutiny",
         "status_key": data.status_key,
         "summary": summary,
-        "directions": _direction_counts(summary.recommendations),
+        "directions": summary.directions,
         "chart": Markup(status_chart_svg(history, data.status_key, id_prefix="pack-chart")),  # noqa: S704 - the chart escapes its text
         "chart_table": status_chart_table(history, data.status_key),
         "recommendations": recommendations,
-        "exceptions": [
-            r
-            for r in recommendations
-            if r["summary"].status and r["summary"].status.key in ("red", "amber")
-        ],
+        "exceptions": [r for r in recommendations if r["summary"].standing.is_exception],
         "overdue_actions": summary.overdue_actions if version == "board" else (),
         "inspection": inspection,
         "head_of_service": plans.head_of_service(db, plan["board_id"]),
@@ -123,10 +120,8 @@ def paragraphs(text: str) -> list[str]:
     return [block.strip() for block in re.split(r"\n\s*\n", text or "") if block.strip()]
 
 
-def _direction_counts(summaries) -> list[tuple[Direction, int]]:
-    """How many recommendations moved each way, for each direction that occurs."""
-    directions = [item.direction for item in summaries]
-    return [(way, directions.count(way)) for way in DIRECTIONS if way in directions]
+def _is_closed(db: Database, plan_id: int, quarter: str) -> bool:
+    return any(q["label"] == quarter and q["locked_at"] for q in plans.quarters_of(db, plan_id))
 
 
 def _actions_by_recommendation(actions) -> dict[int, list]:

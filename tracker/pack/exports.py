@@ -126,9 +126,16 @@ def _status_words(status: Status | None) -> str:
     return status.label if status else NO_UPDATE_LABEL
 
 
+def _standing_words(recommendation: dict) -> str:
+    """The status as at the quarter: carried forward and labelled, or withdrawn."""
+    return _printable(recommendation["summary"].standing.words)
+
+
 def _direction_words(recommendation: dict) -> str:
-    direction = recommendation["summary"].direction
-    return f"{direction.arrow} {direction.word}"
+    summary = recommendation["summary"]
+    if summary.withdrawn:
+        return ""
+    return f"{summary.direction.arrow} {summary.direction.word}"
 
 
 def _narrative(update: dict) -> str:
@@ -194,7 +201,8 @@ def _fill_plan_sheet(sheet: Worksheet, context: dict) -> None:
         (45, 60, 22, 22, 14, 22, 70),
     )
     for recommendation in context["recommendations"]:
-        status = recommendation["summary"].status
+        summary = recommendation["summary"]
+        status = None if summary.withdrawn else summary.status
         row = _append_row(
             sheet,
             (
@@ -202,7 +210,7 @@ def _fill_plan_sheet(sheet: Worksheet, context: dict) -> None:
                 "\n".join(f"• {_printable(line['text'])}" for line in recommendation["key_lines"]),
                 _champion_names(recommendation["board_champions"]),
                 _champion_names(recommendation["service_champions"]),
-                _status_words(status),
+                _standing_words(recommendation),
                 _direction_words(recommendation),
                 "\n".join(_progress_paragraphs(recommendation, quarter)),
             ),
@@ -371,7 +379,7 @@ def _add_plan_table(document, context: dict) -> None:
     table = _new_table(document, PLAN_HEADERS, _PLAN_COLUMN_SHARES)
     for recommendation in context["recommendations"]:
         progress_line = (
-            f"{_status_words(recommendation['summary'].status)} {_direction_words(recommendation)}"
+            f"{_standing_words(recommendation)} {_direction_words(recommendation)}".rstrip()
         )
         _add_row(
             table,

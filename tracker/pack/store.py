@@ -5,6 +5,9 @@ SHA-256, and served from the database ever after: the paper the board or the pan
 be downloaded again unchanged, even after the software that made it is upgraded. A pack for a
 quarter still open is made afresh each time, since its approved updates may still change.
 
+A pack is kept for one closing of its quarter. When the quarter is reopened its packs stay as
+they were, marked superseded, and closing it again keeps new ones.
+
 Rendering takes a second or more of a worker's time, so each process makes one pack at a time;
 a request that cannot start within a few seconds is told to try again rather than queueing.
 """
@@ -20,6 +23,7 @@ from flask import current_app
 from sqlite_utils import Database
 
 from tracker import audit
+from tracker.closing.queries import closing_number, quarter_row, reopenings_of
 from tracker.db import write_transaction
 from tracker.pack.context import VERSIONS
 from tracker.pack.render import render_pdf
@@ -34,7 +38,8 @@ class PackBusy(Exception):
 
 
 class QuarterNotLocked(Exception):
-    """Only a locked quarter's pack is kept (and only it goes to the scrutiny panel)."""
+    """Only a locked quarter's pack is kept (and only it goes to the scrutiny panel); the
+    message says so, for the user."""
 
 
 @dataclass(frozen=True)
@@ -51,17 +56,22 @@ class KeptPack:
     size: int
     made_by: str | None  # the user's name; None when made through a share link
     made_at: str
+    closing: int = 1  # which closing of the quarter it was made for
+    superseded: bool = False  # the quarter was reopened after it was made
+    reopened_at: str | None = None  # when that reopening was, for a superseded pack
 
     @property
     def filename(self) -> str:
-        return pack_filename(self.quarter, self.version, self.with_covering_report)
+        return pack_filename(self.quarter, self.version, self.with_covering_report, self.closing)
 
 
-def pack_filename(quarter: str, version: str, covering: bool = False) -> str:
-    """A download name like "board-pack-2022-23-q3.pdf"."""
+def pack_filename(quarter: str, version: str, covering: bool = False, closing: int = 1) -> str:
+    """A download name like "board-pack-2022-23-q3.pdf" ("...-q3-closing-2.pdf" for the pack
+    kept when the quarter was closed again after a reopening)."""
     slug = re.sub(r"[^a-z0-9]+", "-", quarter.lower()).strip("-")
     suffix = "-with-covering-report" if covering else ""
-    return f"{version}-pack-{slug}{suffix}.pdf"
+    again = f"-closing-{closing}" if closing > 1 else ""
+    return f"{version}-pack-{slug}{suffix}{again}.pdf"
 
 
 def make_pdf(
@@ -88,6 +98,12 @@ def is_locked(db: Database, plan_id: int, quarter: str) -> bool:
     return bool(row and row[0])
 
 
+def closing_of(db: Database, plan_id: int, quarter: str) -> int:
+    """The quarter's latest closing: the one its packs are kept for now."""
+    row = quarter_row(db, plan_id, quarter)
+    return closing_number(db, row["id"] if row else None)
+
+
 def kept_pack(
     db: Database,
     plan_id: int,
@@ -97,7 +113,8 @@ def kept_pack(
     covering: bool,
     made_by: int | None,
 ) -> KeptPack:
-    """The stored pack of a locked quarter, made and stored the first time it is asked for."""
+    """The stored pack of a locked quarter's latest closing, made and stored the first time
+    it is asked for."""
     if version not in VERSIONS:
         raise ValueError(f"{version!r} is not a version of the pack")
     covering = covering and version == "scrutiny"
@@ -106,9 +123,15 @@ def kept_pack(
         return found
     if not is_locked(db, plan_id, quarter):
         raise QuarterNotLocked(f"{quarter} is not closed yet, so its pack is not kept")
+    closing = closing_of(db, plan_id, quarter)
     # Rendered before taking the write lock: other writers need not wait for WeasyPrint.
     pdf = make_pdf(db, plan_id, quarter, version=version, covering=covering, made_on=date.today())
     with write_transaction(db):
+        if not is_locked(db, plan_id, quarter) or closing_of(db, plan_id, quarter) != closing:
+            raise QuarterNotLocked(
+                f"{quarter} was reopened while its pack was being made, so the pack was not "
+                "kept. Download it again once the quarter is closed."
+            )
         # Someone else may have stored it while this one rendered: theirs is the record.
         if not find_kept_pack(db, plan_id, quarter, version, covering):
             audit.insert(
@@ -117,6 +140,7 @@ def kept_pack(
                 {
                     "plan_id": plan_id,
                     "quarter": quarter,
+                    "closing": closing,
                     "version": version,
                     "with_covering_report": int(covering),
                     "pdf": pdf,
@@ -132,31 +156,54 @@ def kept_pack(
 def find_kept_pack(
     db: Database, plan_id: int, quarter: str, version: str, covering: bool
 ) -> KeptPack | None:
+    """The pack kept for the quarter's latest closing, if one has been."""
     rows = _kept(
         db,
-        "packs.plan_id = ? AND quarter = ? AND version = ? AND with_covering_report = ?",
-        [plan_id, quarter, version, int(covering)],
+        plan_id,
+        "quarter = ? AND closing = ? AND version = ? AND with_covering_report = ?",
+        [quarter, closing_of(db, plan_id, quarter), version, int(covering)],
         with_pdf=True,
     )
     return rows[0] if rows else None
 
 
+def kept_pack_by_id(db: Database, plan_id: int, pack_id: int) -> KeptPack | None:
+    """One of the plan's kept packs, superseded or not, with its PDF."""
+    rows = _kept(db, plan_id, "packs.id = ?", [pack_id], with_pdf=True)
+    return rows[0] if rows else None
+
+
 def kept_packs_of(db: Database, plan_id: int) -> list[KeptPack]:
-    """The plan's kept packs, newest quarter first, without their PDFs."""
-    return _kept(db, "packs.plan_id = ?", [plan_id], with_pdf=False)
+    """The plan's kept packs, newest quarter and closing first, without their PDFs."""
+    return _kept(db, plan_id, "1", [], with_pdf=False)
 
 
-def _kept(db: Database, where: str, params: list, *, with_pdf: bool) -> list[KeptPack]:
+def _kept(db: Database, plan_id: int, where: str, params: list, *, with_pdf: bool) -> list:
     pdf = "packs.pdf" if with_pdf else "x''"
     rows = db.execute(
         f"""
         SELECT packs.id, packs.plan_id, packs.quarter, packs.version,
                packs.with_covering_report, {pdf}, packs.sha256, packs.size,
-               users.name, packs.made_at
+               users.name, packs.made_at, packs.closing
         FROM packs LEFT JOIN users ON users.id = packs.made_by
-        WHERE {where}
-        ORDER BY packs.quarter DESC, packs.version, packs.with_covering_report
+        WHERE packs.plan_id = ? AND {where}
+        ORDER BY packs.quarter DESC, packs.closing DESC, packs.version,
+                 packs.with_covering_report
         """,  # noqa: S608 - `where` and `pdf` are constants of this module
-        params,
+        [plan_id, *params],
     ).fetchall()
-    return [KeptPack(*row[:4], bool(row[4]), *row[5:]) for row in rows]
+    # The n-th reopening of a quarter ended its n-th closing.
+    reopenings = reopenings_of(db, plan_id) if rows else {}
+    packs = []
+    for row in rows:
+        ended_by = reopenings.get(row[2], [])[row[10] - 1 : row[10]]
+        packs.append(
+            KeptPack(
+                *row[:4],
+                bool(row[4]),
+                *row[5:11],
+                superseded=bool(ended_by),
+                reopened_at=ended_by[0]["reopened_at"] if ended_by else None,
+            )
+        )
+    return packs

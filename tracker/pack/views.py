@@ -15,14 +15,20 @@ from tracker.pack.exports import export_filename, plan_document, plan_workbook
 from tracker.pack.render import PackRenderError
 from tracker.pack.store import (
     PackBusy,
+    QuarterNotLocked,
     is_locked,
     kept_pack,
+    kept_pack_by_id,
     kept_packs_of,
     make_pdf,
     pack_filename,
 )
 from tracker.permissions import board_member
 from tracker.plans import queries as plans
+from tracker.text import whole_number
+from tracker.uk_time import day_in_words
+
+bp.add_app_template_filter(day_in_words, "day")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -130,10 +136,24 @@ def download(plan_id):
         )
     except PackBusy as busy:
         return _choose_page(db, plan_id, choice, [("download", str(busy))], status=503)
+    except QuarterNotLocked as reopened:
+        return _choose_page(db, plan_id, choice, [("download", str(reopened))], status=409)
     except PackRenderError:
         abort(500)
     name = pack_filename(choice.quarter, choice.version, choice.covering)
     return _file(pdf, "application/pdf", name)
+
+
+@bp.get("/plans/<id:plan_id>/pack/kept")
+@board_member(board_of=plans.board_of_plan)
+def kept(plan_id):
+    """A kept pack (`?pack=` its id) exactly as it was made, superseded or not: the scrutiny
+    panel has only its own version."""
+    pack_id = whole_number(request.args.get("pack", ""))
+    found = kept_pack_by_id(get_db(), plan_id, pack_id) if pack_id else None
+    if found is None or (g.role == "scrutiny" and found.version != "scrutiny"):
+        abort(404)
+    return _file(found.pdf, "application/pdf", found.filename, etag=found.sha256)
 
 
 @bp.get("/plans/<id:plan_id>/pack/plan.xlsx")

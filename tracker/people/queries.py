@@ -27,8 +27,9 @@ def get_person(db: Database, person_id: int) -> dict:
     return db["people"].get(person_id)
 
 
-def people_of_board(db: Database, board_id: int) -> list[dict]:
-    """Everyone in the board's directory, by name, each with the recommendations they champion."""
+def people_of_board(db: Database, board_id: int, *, with_drafts: bool = True) -> list[dict]:
+    """Everyone in the board's directory, by name, each with the recommendations they champion
+    (in draft plans too only `with_drafts`: those are for administrators' eyes)."""
     people = list(db.query("SELECT * FROM people WHERE board_id = ? ORDER BY name", [board_id]))
     championed: dict[int, list[dict]] = {person["id"]: [] for person in people}
     for row in db.query(
@@ -38,10 +39,11 @@ def people_of_board(db: Database, board_id: int) -> list[dict]:
         FROM champions
         JOIN recommendations ON recommendations.id = champions.recommendation_id
         JOIN people ON people.id = champions.person_id
-        WHERE people.board_id = ?
+        JOIN plans ON plans.id = recommendations.plan_id
+        WHERE people.board_id = ? AND (plans.state != 'draft' OR ?)
         ORDER BY recommendations.plan_id, recommendations.position
         """,
-        [board_id],
+        [board_id, with_drafts],
     ):
         championed[row["person_id"]].append(row)
     for person in people:

@@ -20,7 +20,7 @@ def index(board_id: int):
     return render_template(
         "people/index.html",
         board=get_board(db, board_id),
-        people=queries.people_of_board(db, board_id),
+        people=queries.people_of_board(db, board_id, with_drafts=g.role == "administrator"),
     )
 
 

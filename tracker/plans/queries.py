@@ -32,16 +32,18 @@ def first_plan_id(db: Database) -> int | None:
 
 
 def plans_for_user(db: Database, user_id: int) -> list[dict]:
-    """The plans on every board the user belongs to, with the user's role on each."""
+    """The plans on every board the user belongs to, with the user's role on each: drafts
+    only where the user is an administrator."""
     return list(
         db.query(
             """
-            SELECT plans.id, plans.title, plans.period, plans.current_quarter,
-                   boards.name AS board, memberships.role
+            SELECT plans.id, plans.title, plans.period, plans.current_quarter, plans.state,
+                   plans.closed_at, boards.name AS board, memberships.role
             FROM plans
             JOIN boards ON boards.id = plans.board_id
             JOIN active_memberships AS memberships
                 ON memberships.board_id = plans.board_id AND memberships.user_id = ?
+            WHERE plans.state != 'draft' OR memberships.role = 'administrator'
             ORDER BY boards.name, plans.id
             """,
             [user_id],
@@ -196,6 +198,7 @@ def championed_this_quarter(db: Database, user_id: int) -> list[dict]:
         JOIN plans ON plans.id = recommendations.plan_id AND plans.board_id = memberships.board_id
         LEFT JOIN quarters ON quarters.plan_id = plans.id AND quarters.label = plans.current_quarter
         WHERE memberships.user_id = ? AND memberships.role = 'champion'
+          AND plans.state = 'live' AND recommendations.withdrawn_at IS NULL
         GROUP BY recommendations.id
         ORDER BY plans.id, recommendations.position
         """,
@@ -211,7 +214,7 @@ def missing_count(db: Database, plan_id: int, quarter_id: int) -> int:
         db,
         """
         SELECT count(*) FROM recommendations
-        WHERE plan_id = ? AND coalesce((
+        WHERE plan_id = ? AND withdrawn_at IS NULL AND coalesce((
             SELECT state FROM progress_updates
             WHERE recommendation_id = recommendations.id AND quarter_id = ?
             ORDER BY revision DESC LIMIT 1), 'missing') NOT IN ('submitted', 'approved')
@@ -219,6 +222,36 @@ def missing_count(db: Database, plan_id: int, quarter_id: int) -> int:
         plan_id,
         quarter_id,
     )
+
+
+def this_quarter(db: Database, plan_id: int) -> dict | None:
+    """The plan's current quarter at a glance: its row (dates), and how many of the plan's
+    recommendations (those not withdrawn) have an update in each state, "missing" for none."""
+    quarter = next(
+        db.query(
+            """
+            SELECT quarters.* FROM quarters JOIN plans ON plans.id = quarters.plan_id
+            WHERE plans.id = ? AND quarters.label = plans.current_quarter
+            """,
+            [plan_id],
+        ),
+        None,
+    )
+    if quarter is None:
+        return None
+    counts = dict.fromkeys(("missing", "draft", "returned", "submitted", "approved"), 0)
+    for state, count in db.execute(
+        """
+        SELECT coalesce((SELECT state FROM progress_updates
+                         WHERE recommendation_id = recommendations.id AND quarter_id = ?
+                         ORDER BY revision DESC LIMIT 1), 'missing') AS state, count(*)
+        FROM recommendations WHERE plan_id = ? AND withdrawn_at IS NULL
+        GROUP BY state
+        """,
+        [quarter["id"], plan_id],
+    ).fetchall():
+        counts[state] = count
+    return {**quarter, "counts": counts, "total": sum(counts.values())}
 
 
 def current_updates(db: Database, plan_id: int) -> dict[int, dict]:

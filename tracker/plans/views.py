@@ -7,36 +7,51 @@ from tracker.audit import Actor
 from tracker.auth.accounts import memberships
 from tracker.concurrency import StaleChange, stale_change_message
 from tracker.db import get_db
+from tracker.lifecycle.states import reporting_steps
 from tracker.people.queries import people_of_board
 from tracker.permissions import board_member, board_role, sees_unapproved, signed_in
 from tracker.plans import bp, queries
 from tracker.plans.champions import champions_fingerprint, set_champions
 from tracker.plans.forms import ChampionsForm
 from tracker.reports.extraction import source_excerpt
+from tracker.scrutiny.queries import latest_published_summary
 from tracker.updates.workflow import is_champion
 
 
 @bp.route("/")
 @signed_in
 def index():
-    """The plans on the user's boards, and for a champion what is due from them."""
+    """The plans on the user's boards, and for a champion what is due from them. A scrutiny
+    panel member whose one live plan it is sees it at a glance, as last published."""
     db = get_db()
+    listed = queries.plans_for_user(db, current_user.id)
+    live = [plan for plan in listed if plan["state"] == "live"]
+    glance = (
+        latest_published_summary(db, live[0]["id"])
+        if len(live) == 1 and live[0]["role"] == "scrutiny"
+        else None
+    )
     return render_template(
         "plans/index.html",
-        plans=queries.plans_for_user(db, current_user.id),
+        plans=listed,
         championed=queries.championed_this_quarter(db, current_user.id),
         boards=memberships(db, current_user.id),
+        glance=glance,
     )
 
 
 @bp.route("/plans/<id:plan_id>")
 @board_member(board_of=queries.board_of_plan)
 def show(plan_id: int):
-    """The plan as a table, in the columns the board publishes."""
+    """The plan's hub: this quarter at a glance, its pages grouped, then the plan as a table
+    in the columns the board publishes."""
     db = get_db()
+    plan = queries.get_plan(db, plan_id)
     return render_template(
         "plans/show.html",
-        plan=queries.get_plan(db, plan_id),
+        plan=plan,
+        this_quarter=queries.this_quarter(db, plan_id) if sees_unapproved(g.role) else None,
+        steps=reporting_steps(db, plan) if plan["state"] == "draft" else [],
         recommendations=queries.recommendations_of(
             db,
             plan_id,
@@ -79,8 +94,11 @@ def recommendation(recommendation_id: int):
         current=queries.current_updates(db, plan["id"]).get(recommendation_id)
         if sees_unapproved(g.role)
         else None,
-        can_update=g.role == "administrator"
-        or (g.role == "champion" and is_champion(db, g.person_id, recommendation_id)),
+        can_update=plan["state"] == "live"
+        and (
+            g.role == "administrator"
+            or (g.role == "champion" and is_champion(db, g.person_id, recommendation_id))
+        ),
     )
 
 

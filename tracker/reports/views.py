@@ -4,11 +4,12 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_login import current_user
 
 from tracker.audit import Actor
+from tracker.auth.accounts import memberships
 from tracker.boards import board_in_url, get_board
 from tracker.concurrency import StaleChange, stale_change_message
 from tracker.db import get_db
 from tracker.people.queries import people_of_board
-from tracker.permissions import board_role
+from tracker.permissions import board_role, signed_in
 from tracker.reports import bp, drafts, imports
 from tracker.reports.extraction import RATING_WORDS, source_excerpt
 from tracker.reports.formats import ReportFileError, read_pasted_text, read_report
@@ -17,6 +18,30 @@ from tracker.text import clean_text
 from tracker.updates.evidence import readable_name
 
 ADMINISTRATOR = ("administrator",)
+
+
+@bp.route("/reports/new")
+@signed_in
+def choose_board():
+    """Which board a report is for, asked of someone who runs more than one. Choosing changes
+    nothing, so the answer comes back in the query string."""
+    boards = [
+        board
+        for board in memberships(get_db(), current_user.id)
+        if board["role"] == "administrator"
+    ]
+    if not boards:
+        abort(404)
+    if len(boards) == 1:
+        return redirect(url_for("reports.upload", board_id=boards[0]["board_id"]))
+    answered = "board" in request.args
+    chosen = request.args.get("board", type=int)
+    if chosen in {board["board_id"] for board in boards}:
+        return redirect(url_for("reports.upload", board_id=chosen))
+    error = "Select the board the report is for" if answered else None
+    return render_template(
+        "reports/choose_board.html", boards=boards, error=error
+    ), 400 if error else 200
 
 
 @bp.route("/boards/<id:board_id>/reports/new", methods=["GET", "POST"])
@@ -121,7 +146,10 @@ def _create(db, import_id: int, draft: dict):
         return redirect(url_for("reports.review", import_id=import_id))
     title = clean_text(request.form.get("plan-title") or "")[:300] or _default_title(draft)
     plan_id = imports.create_plan(db, import_id, title, Actor(current_user.id, g.board_id))
-    flash("The plan is created. Champions can now report progress on it.")
+    flash(
+        "The plan is created as a draft that only administrators can see. Check it, choose "
+        "champions, then start reporting."
+    )
     return redirect(url_for("plans.show", plan_id=plan_id))
 
 

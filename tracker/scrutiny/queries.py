@@ -6,12 +6,14 @@ including it: never a draft, a submitted or returned update, nor anything from a
 open, even if it has been approved there.
 """
 
+from datetime import date
+
 from sqlite_utils import Database
 
-from tracker.boards import status_key_of
+from tracker.dashboard.queries import dashboard_data
+from tracker.dashboard.summary import summarise
 from tracker.inspections.queries import get_inspection
 from tracker.plans import queries as plans
-from tracker.rag import direction
 
 
 def published_quarters(db: Database, plan_id: int) -> list[str]:
@@ -29,47 +31,45 @@ def chosen_quarter(asked: str | None, published: list[str]) -> str | None:
 
 def published_plan(db: Database, plan_id: int, quarter: str) -> dict:
     """The plan as published for `quarter`, one of its published quarters: the plan, its
-    ratings, the status key, the published quarters, and each recommendation with its approved
-    update for the quarter (`this_quarter`), its direction of travel, and the history of its
-    published updates up to the quarter, newest first."""
-    plan = plans.get_plan(db, plan_id)
-    status_key = status_key_of(db, plan["board_id"])
-    published = published_quarters(db, plan_id)
-    shown = published[: published.index(quarter) + 1]
-    previous = _quarter_before(db, plan_id, quarter)
+    ratings, the status key, the published quarters, the summary at a glance (counts by
+    status, direction of travel since the quarter before if that is published too, and the
+    exceptions, from `tracker.dashboard.summary` as on the dashboard and in the pack), and
+    each recommendation with its summary, its approved update for the quarter
+    (`this_quarter`) and the history of its published updates up to the quarter, newest
+    first. Everything is read as published: nothing from a quarter still open."""
+    data = dashboard_data(db, plan_id, published_only=True)
+    summary = summarise(
+        data.recommendations, data.status_key, quarter, data.quarters, today=date.today()
+    )
+    shown = data.quarters[: data.quarters.index(quarter) + 1]
     recommendations = [
-        _as_published(recommendation, shown, quarter, previous, status_key)
-        for recommendation in plans.recommendations_of(db, plan_id, approved_only=True)
+        _as_published(recommendation, summarised, shown, quarter)
+        for recommendation, summarised in zip(data.approved, summary.recommendations, strict=True)
     ]
+    plan = data.plan
     return {
         "plan": plan,
         "quarter": quarter,
-        "previous_quarter": previous if previous in shown else None,
-        "published_quarters": published,
+        "previous_quarter": summary.previous_quarter,
+        "published_quarters": list(data.quarters),
+        "summary": summary,
         "recommendations": recommendations,
-        "status_key": status_key,
+        "status_key": data.status_key,
         "inspection": get_inspection(db, plan["inspection_id"]) if plan["inspection_id"] else None,
     }
 
 
-def _as_published(recommendation: dict, shown: list[str], quarter, previous, status_key) -> dict:
+def latest_published_summary(db: Database, plan_id: int) -> dict | None:
+    """The plan at a glance as published for its latest closed quarter, for the scrutiny
+    panel's home page; None when nothing has been published yet."""
+    quarters = published_quarters(db, plan_id)
+    return published_plan(db, plan_id, quarters[-1]) if quarters else None
+
+
+def _as_published(recommendation: dict, summarised, shown, quarter: str) -> dict:
     history = [update for update in recommendation.pop("updates") if update["quarter"] in shown]
-    # Whatever the plan's queries found latest may be from a quarter not yet published.
     del recommendation["latest_update"]
-    by_quarter = {update["quarter"]: update for update in history}
-    this_quarter = by_quarter.get(quarter)
-    before = by_quarter.get(previous)
-    recommendation["this_quarter"] = this_quarter
-    recommendation["direction"] = direction(
-        before["status"] if before else None,
-        this_quarter["status"] if this_quarter else None,
-        status_key,
-    )
+    recommendation["summary"] = summarised
+    recommendation["this_quarter"] = next((u for u in history if u["quarter"] == quarter), None)
     recommendation["history"] = history[::-1]
     return recommendation
-
-
-def _quarter_before(db: Database, plan_id: int, quarter: str) -> str | None:
-    labels = [row["label"] for row in plans.quarters_of(db, plan_id)]
-    position = labels.index(quarter)
-    return labels[position - 1] if position > 0 else None

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from tracker.audit import Actor
 from tracker.db import get_db
 from tracker.errors import MESSAGES
-from tracker.pack.store import PackBusy, kept_pack
+from tracker.pack.store import PackBusy, QuarterNotLocked, kept_pack
 from tracker.permissions import board_member, board_role, public
 from tracker.plans import queries as plans
 from tracker.scrutiny import bp, links, shared
@@ -158,6 +158,8 @@ def pack_through_link(token: str):
         kept = kept_pack(db, link["plan_id"], quarter, "scrutiny", covering=False, made_by=None)
     except PackBusy as busy:
         return _problem("The pack cannot be made just now", str(busy), 503)
+    except QuarterNotLocked:  # reopened while the pack was being made
+        return _problem(*NOT_PUBLISHED, 404)
     response = Response(kept.pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{kept.filename}"'
     response.set_etag(kept.sha256)

@@ -1,5 +1,7 @@
 """The update form, the administrator's review, and closing a quarter."""
 
+from datetime import date
+
 from flask import (
     abort,
     current_app,
@@ -16,9 +18,10 @@ from flask_login import current_user
 from tracker.audit import Actor
 from tracker.boards import status_key_of
 from tracker.db import get_db
+from tracker.lifecycle.forms import QuarterDatesForm, example_dates
 from tracker.permissions import board_member, board_role, sees_unapproved
 from tracker.plans import queries as plans
-from tracker.quarters import Quarter
+from tracker.quarters import Quarter, reporting_date_problems
 from tracker.text import clean_text
 from tracker.updates import bp, evidence, workflow
 
@@ -26,9 +29,14 @@ EDITORS = ("administrator", "champion")
 
 
 def _current_quarter(db, plan: dict) -> dict:
-    """The plan's current quarter's row, made on first use."""
-    if not plan["current_quarter"]:
-        abort(404)
+    """The plan's current quarter's row, made on first use. A draft has none yet: its
+    administrator is sent to start reporting; a closed plan takes no more changes."""
+    if plan["state"] == "draft" or not plan["current_quarter"]:
+        flash("Reporting has not started on this plan yet: choose its first quarter.", "error")
+        abort(redirect(url_for("lifecycle.start", plan_id=plan["id"])))
+    if plan["state"] == "closed":
+        flash("This plan is closed: its updates are the record and can no longer change.", "error")
+        abort(redirect(url_for("plans.show", plan_id=plan["id"])))
     quarter_id = workflow.ensure_quarter(
         db, plan["id"], Quarter.parse(plan["current_quarter"]), Actor(current_user.id, g.board_id)
     )
@@ -55,6 +63,7 @@ def edit(recommendation_id: int):
         }
     )
     problems, conflict, status, files_chosen = {}, None, 200, False
+    closed_meanwhile = None
     max_bytes = int(current_app.config["EVIDENCE_MAX_BYTES"])
     max_total = int(current_app.config["UPLOAD_MAX_BYTES"])
     if request.method == "POST":
@@ -64,13 +73,19 @@ def edit(recommendation_id: int):
         }
         submit = request.form.get("action") == "submit"
         problems = workflow.update_problems(fields, status_key, submitting=submit)
+        # The form names the quarter it was opened for: once that quarter has closed, the
+        # words are kept on the page but never filed under the next quarter unannounced.
+        if request.form.get("quarter") != quarter["label"]:
+            closed_meanwhile, problems = _quarter_named(request.form.get("quarter")), {}
         uploads = request.files.getlist("evidence")
         files_chosen = any(upload.filename for upload in uploads)
         try:
             checked = evidence.check_uploads(uploads, max_bytes)
         except evidence.EvidenceError as error:
             problems["evidence"] = str(error)
-        if not problems:
+        if closed_meanwhile:
+            status = 409
+        elif not problems:
             actor = Actor(current_user.id, g.board_id)
             try:
                 evidence.save_with_files(
@@ -116,6 +131,7 @@ def edit(recommendation_id: int):
         quarter=quarter,
         latest=conflict or latest,
         conflict=conflict,
+        closed_meanwhile=closed_meanwhile,
         fields=fields,
         problems=problems,
         status_key=status_key,
@@ -129,6 +145,14 @@ def edit(recommendation_id: int):
         if max_total < evidence.MAX_FILES_PER_SAVE * max_bytes
         else None,
     ), status
+
+
+def _quarter_named(label: str | None) -> str:
+    """How to name the quarter a form says it was opened for, whatever was sent."""
+    try:
+        return Quarter.parse(label or "").label
+    except ValueError:
+        return "The quarter this page was opened for"
 
 
 @bp.route("/evidence/<id:evidence_id>")
@@ -174,6 +198,13 @@ def review(recommendation_id: int):
         db, plans.get_recommendation(db, recommendation_id, approved_only=False)["plan_id"]
     )
     quarter = _current_quarter(db, plan)
+    if request.form.get("quarter") != quarter["label"]:
+        flash(
+            f"{_quarter_named(request.form.get('quarter'))} was closed before you decided, "
+            "so nothing was changed.",
+            "error",
+        )
+        return redirect(url_for("plans.recommendation", recommendation_id=recommendation_id))
     approve = request.form.get("decision") == "approve"
     try:
         workflow.review_update(
@@ -203,7 +234,12 @@ def quarters(plan_id: int):
     db = get_db()
     plan = plans.get_plan(db, plan_id)
     quarter = _current_quarter(db, plan)
-    problems = {}
+    form = QuarterDatesForm(
+        data={
+            name: date.fromisoformat(quarter[name]) if quarter[name] else None
+            for name in ("update_deadline", "board_meeting_on")
+        }
+    )
     if request.method == "POST":
         # Each form names the quarter it was opened for: one sent again after that quarter
         # closed (a double click, a second tab) must not act on the next quarter instead.
@@ -215,24 +251,30 @@ def quarters(plan_id: int):
             )
             return redirect(url_for("updates.quarters", plan_id=plan_id))
         if request.form.get("action") == "lock":
-            try:
-                label = workflow.lock_quarter(
-                    db, plan_id, quarter["id"], Actor(current_user.id, g.board_id)
+            # Closing has a confirmation page now: a close button from an older page goes there
+            # rather than being taken for the dates form.
+            flash("Nothing was changed: check what is left, then close the quarter here.", "error")
+            return redirect(url_for("closing.close", plan_id=plan_id))
+        if form.validate():
+            deadline, meeting = form.update_deadline.data, form.board_meeting_on.data
+            problems = reporting_date_problems(Quarter.parse(quarter["label"]), deadline, meeting)
+            for name, message in problems.items():
+                form[name].errors.append(message)
+            if not problems:
+                dates = {
+                    "update_deadline": deadline.isoformat(),
+                    "board_meeting_on": meeting.isoformat(),
+                }
+                workflow.set_quarter_dates(
+                    db, quarter["id"], dates, Actor(current_user.id, g.board_id)
                 )
-            except workflow.UpdateError as error:
-                flash(f"{error}: nothing was changed.", "error")
+                flash(f"Dates saved for {quarter['label']}.")
                 return redirect(url_for("updates.quarters", plan_id=plan_id))
-            flash(f"{quarter['label']} is closed. {label} is now open for updates.")
-            return redirect(url_for("plans.show", plan_id=plan_id))
-        dates, problems = workflow.quarter_dates(request.form)
-        if not problems:
-            workflow.set_quarter_dates(db, quarter["id"], dates, Actor(current_user.id, g.board_id))
-            flash(f"Dates saved for {quarter['label']}.")
-            return redirect(url_for("updates.quarters", plan_id=plan_id))
     return render_template(
         "updates/quarters.html",
         plan=plan,
         quarter=quarter,
-        problems=problems,
+        form=form,
+        examples=example_dates(Quarter.parse(quarter["label"])),
         missing=plans.missing_count(db, plan_id, quarter["id"]),
-    ), 400 if problems else 200
+    ), 400 if form.errors else 200

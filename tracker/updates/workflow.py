@@ -7,7 +7,6 @@ silently replaced.
 """
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlite_utils import Database
 
@@ -82,9 +81,11 @@ def save_update(
     actor: audit.Actor,
 ) -> dict:
     """Save the champion's update as a draft, or submit it for approval; returns the new
-    revision. Raises QuarterLocked, Conflict, or UpdateError (already approved)."""
+    revision. Raises QuarterLocked, Conflict, or UpdateError (already approved, or the
+    recommendation is withdrawn)."""
     with write_transaction(db):
         _check_open(db, quarter_id)
+        _check_not_withdrawn(db, recommendation_id)
         latest = _check_based_on(db, recommendation_id, quarter_id, based_on)
         if latest and latest["state"] == "approved":
             raise UpdateError("This update has been approved: it can no longer be changed")
@@ -135,13 +136,26 @@ def review_update(
 
 
 def _check_open(db: Database, quarter_id: int) -> None:
-    row = db.execute("SELECT locked_at FROM quarters WHERE id = ?", [quarter_id]).fetchone()
+    row = db.execute(
+        "SELECT quarters.locked_at, plans.state FROM quarters"
+        " JOIN plans ON plans.id = quarters.plan_id WHERE quarters.id = ?",
+        [quarter_id],
+    ).fetchone()
     if row is None:
         raise UpdateError("That quarter is not part of the plan")
+    if row[1] != "live":
+        raise QuarterLocked("This plan is not live, so its updates cannot change")
     if row[0]:
         raise QuarterLocked(
             "This quarter is closed: its updates are the record the board saw. "
             "Add any correction to next quarter's update."
+        )
+
+
+def _check_not_withdrawn(db: Database, recommendation_id: int) -> None:
+    if scalar(db, "SELECT withdrawn_at FROM recommendations WHERE id = ?", recommendation_id):
+        raise UpdateError(
+            "This recommendation was withdrawn by the board, so it takes no more updates"
         )
 
 
@@ -235,21 +249,6 @@ def is_champion(db: Database, person_id: int | None, recommendation_id: int) -> 
             [recommendation_id, person_id],
         ).fetchone()
     )
-
-
-QUARTER_DATES = {"update_deadline": "update deadline", "board_meeting_on": "board meeting date"}
-
-
-def quarter_dates(form) -> tuple[dict, dict]:
-    """The quarter's dates from a form ("YYYY-MM-DD" or blank to clear), and any problems."""
-    dates, problems = {}, {}
-    for name, words in QUARTER_DATES.items():
-        value = (form.get(name) or "").strip()
-        try:
-            dates[name] = date.fromisoformat(value).isoformat() if value else None
-        except ValueError:
-            problems[name] = f"Enter the {words} as a real date, like 2023-09-29"
-    return dates, problems
 
 
 def set_quarter_dates(db: Database, quarter_id: int, dates: dict, actor: audit.Actor) -> None:
