@@ -304,6 +304,11 @@ def test_an_administrator_of_two_boards_chooses_the_board_of_the_report(admin, d
     assert db["plans"].get(plan_id)["board_id"] == other
     page = admin.get(f"/plans/{plan_id}").text
     assert "Wearside Partnership Board" in page and "North East Lincolnshire" not in page
+    from tests.test_lifecycle import start
+
+    assert start(admin, plan_id).status_code == 302
+    pack = admin.get(f"/plans/{plan_id}/pack/preview").text
+    assert "Wearside Partnership Board" in pack and "North East Lincolnshire" not in pack
 
 
 def test_someone_administering_one_board_goes_straight_to_its_import(admin, signed_in):

@@ -257,6 +257,13 @@ def show_reopening_without_a_reason(page: Page) -> None:
     page.get_by_role("button", name="Reopen 2022/23 Q3").click()
 
 
+def show_quarter_dates_that_make_no_sense(page: Page) -> None:
+    page.goto(f"/plans/{PLAN}/quarters")
+    page.get_by_role("group", name="Updates due by").get_by_label("Day").fill("31")
+    page.get_by_role("group", name="Updates due by").get_by_label("Month").fill("2")
+    page.get_by_role("button", name="Save dates").click()
+
+
 PAGES = {
     "sign-in": ("/sign-in", 200),
     "sign-in-with-nothing-entered": (show_sign_in_with_nothing_entered, 400),
@@ -270,6 +277,9 @@ PAGES = {
     "update-form": ("/recommendations/2/update", 200),
     "quarter-dates-and-closing": (f"/plans/{PLAN}/quarters", 200),
     "confirm-closing-a-quarter": (f"/plans/{PLAN}/quarters/close", 200),
+    "quarter-dates-that-make-no-sense": (show_quarter_dates_that_make_no_sense, 400),
+    "confirm-closing-the-plan": (f"/plans/{PLAN}/close", 200),
+    "deleting-a-live-plan": (f"/plans/{PLAN}/delete", 200),
     "confirm-reopening-a-quarter": (f"/plans/{PLAN}/quarters/reopen", 200),
     "reopening-without-a-reason": (show_reopening_without_a_reason, 400),
     "import-a-report": (f"/boards/{BOARD}/reports/new", 200),
@@ -315,6 +325,9 @@ SEEN_BY = {
     "update-form": ["administrator", "champion"],
     "quarter-dates-and-closing": ["administrator"],
     "confirm-closing-a-quarter": ["administrator"],
+    "quarter-dates-that-make-no-sense": ["administrator"],
+    "confirm-closing-the-plan": ["administrator"],
+    "deleting-a-live-plan": ["administrator"],
     "confirm-reopening-a-quarter": ["administrator"],
     "reopening-without-a-reason": ["administrator"],
     "import-a-report": ["administrator"],

@@ -243,7 +243,19 @@ def quarters(plan_id: int):
     if request.method == "POST":
         # Each form names the quarter it was opened for: one sent again after that quarter
         # closed (a double click, a second tab) must not act on the next quarter instead.
-        if request.form.get("quarter") != quarter["label"]:
+        closed_meanwhile = request.form.get("quarter") != quarter["label"]
+        if closed_meanwhile and request.form.get("action") == "dates":
+            # The dates typed stay on the page, to check against the quarter now open.
+            return render_template(
+                "updates/quarters.html",
+                plan=plan,
+                quarter=quarter,
+                form=form,
+                closed_meanwhile=_quarter_named(request.form.get("quarter")),
+                examples=example_dates(Quarter.parse(quarter["label"])),
+                missing=plans.missing_count(db, plan_id, quarter["id"]),
+            ), 409
+        if closed_meanwhile:
             flash(
                 "That page was for a quarter that has since closed, so nothing was changed. "
                 f"This is {quarter['label']}, the plan's current quarter.",
