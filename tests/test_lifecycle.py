@@ -389,3 +389,17 @@ def test_a_review_sent_after_its_quarter_closed_changes_nothing(signed_in, db):
         in admin.get(response.headers["Location"]).text
     )
     assert db["progress_updates"].count == revisions
+
+
+def test_a_share_link_to_a_draft_opens_nothing(imported_plan, client, db):
+    from tracker.audit import Actor
+    from tracker.scrutiny import links
+
+    token = links.make_link(
+        db, imported_plan, "Panel", date.today().replace(year=date.today().year + 1), Actor(1, 1)
+    )
+    response = client.get(f"/shared/{token}")
+    assert response.status_code == 404 and "Sunderland plan" not in response.text
+    assert links.open_link(db, token, date.today()) is None
+    db["plans"].update(imported_plan, {"state": "live", "current_quarter": QUARTER.label})
+    assert links.open_link(db, token, date.today()) is not None

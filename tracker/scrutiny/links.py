@@ -97,12 +97,18 @@ def revoke_link(db: Database, link_id: int, actor: audit.Actor) -> dict:
 
 def open_link(db: Database, token: str, today: date) -> dict | None:
     """The working link with this token, counted as used; None for a token that is malformed,
-    unknown, expired or revoked (which of these is not said, to the visitor or anyone)."""
+    unknown, expired or revoked, or for a plan still in draft, which only its administrators
+    may see (which of these is not said, to the visitor or anyone)."""
     if not looks_like_a_token(token):
         return None
     with write_transaction(db):
         link = next(
-            db.query("SELECT * FROM share_links WHERE token_sha256 = ?", [token_hash(token)]),
+            db.query(
+                "SELECT share_links.* FROM share_links"
+                " JOIN plans ON plans.id = share_links.plan_id AND plans.state != 'draft'"
+                " WHERE token_sha256 = ?",
+                [token_hash(token)],
+            ),
             None,
         )
         if link is None or status_of(link, today) != ACTIVE:
