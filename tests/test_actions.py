@@ -129,17 +129,14 @@ def test_only_the_administrator_turns_actions_on(signed_in, db, count_rows, role
     assert count_rows() == before
 
 
-def test_the_settings_switch_for_the_plan_page_is_the_administrators_only(app, db):
-    # The partial the plan page includes: a form posting to the settings route, with CSRF.
+def test_the_plan_page_links_administrators_to_the_actions_setting(signed_in, db):
     set_actions(db, True)
-    with app.test_request_context():
-        template = app.jinja_env.get_template("actions/_plan_settings.html")
-        plan = {"id": PLAN, "uses_actions": 1}
-        admin = template.render(plan=plan, role="administrator")
-        assert f'action="/plans/{PLAN}/actions/settings"' in admin
-        assert 'name="csrf_token"' in admin
-        assert re.search(r'value="yes"\s+checked', admin)
-        assert template.render(plan=plan, role="champion").strip() == ""
+    admin = signed_in("administrator").get(f"/plans/{PLAN}").text
+    assert re.search(
+        rf'href="/plans/{PLAN}/actions/settings">Actions under recommendations: on<', admin
+    )
+    champion = signed_in("champion").get(f"/plans/{PLAN}").text
+    assert f"/plans/{PLAN}/actions/settings" not in champion
 
 
 # When actions are off
