@@ -8,7 +8,7 @@ PORT ?= 5000
 # What the browser tests and PDF checks need from Debian.
 SYSTEM_PACKAGES := chromium poppler-utils fonts-liberation2
 
-.PHONY: install install-test system-packages run serve test lint format bench frontend
+.PHONY: install install-test system-packages run serve worker test lint format bench frontend
 
 install: $(VENV)/.installed
 
@@ -33,15 +33,22 @@ system-packages:
 		echo "Install these Debian packages first: $(SYSTEM_PACKAGES)"; exit 1; \
 	fi
 
+# The web server and the background job worker together; Ctrl-C stops both.
 run: install
 	$(FLASK) load-demo-if-empty
-	@echo "Serving on http://$(HOST):$(PORT)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Serving on http://$(HOST):$(PORT), with the job worker beside it"
+	$(BIN)/python tools/run_dev.py --host $(HOST) --port $(PORT)
 
 # Production: gunicorn (settings in gunicorn.conf.py) behind a reverse proxy. Needs
 # TRACKER_SECRET_KEY; migrates the database on start and loads no demo.
+# Run the job worker beside it, as its own service (`make worker`; the README has systemd
+# units for both).
 serve: install
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
+
+# The background job worker on its own (queued jobs and the reminder schedule).
+worker: install
+	$(FLASK) run-jobs
 
 test: install-test system-packages
 	$(BIN)/pytest

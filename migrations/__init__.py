@@ -529,3 +529,55 @@ def m007_plan_lifecycle(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'a kept pack is never deleted'); END;
         """
     )
+
+
+@migrations()
+def m008_scheduled_reminders(db: Database) -> None:
+    """Reminders go on a schedule set per plan, each one recorded so that no step is sent
+    twice; background jobs that fail for good are recorded for the administrators."""
+    db.executescript(
+        """
+        -- Days before the update deadline on which champions are reminded ("14,3,0": 14 and 3
+        -- days before and on the day), and whether they are reminded weekly while overdue.
+        ALTER TABLE plans ADD COLUMN reminder_days TEXT NOT NULL DEFAULT '14,3,0'
+            CHECK (length(reminder_days) <= 60);
+        ALTER TABLE plans ADD COLUMN reminder_overdue_weekly INTEGER NOT NULL DEFAULT 1
+            CHECK (reminder_overdue_weekly IN (0, 1));
+
+        -- Each reminder (to a champion) and summary (to an administrator) for one step of a
+        -- quarter's schedule ("14-days-before", "on-the-day", "overdue-week-1"...). A row is
+        -- claimed ('sending') before the message goes, so a step is never sent twice to the
+        -- same address, whoever sends it: the schedule, the cron command or an administrator.
+        CREATE TABLE reminders_sent (
+            id INTEGER PRIMARY KEY,
+            plan_id INTEGER NOT NULL REFERENCES plans(id),
+            quarter TEXT NOT NULL,
+            quarter_id INTEGER REFERENCES quarters(id),
+            kind TEXT NOT NULL CHECK (kind IN ('reminder', 'summary')),
+            name TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL COLLATE NOCASE CHECK (length(email) BETWEEN 3 AND 254),
+            step TEXT NOT NULL CHECK (length(step) BETWEEN 1 AND 40),
+            recommendation_ids TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(recommendation_ids)),
+            sent_by TEXT NOT NULL CHECK (sent_by IN ('schedule', 'command', 'administrator')),
+            outcome TEXT NOT NULL CHECK (outcome IN ('sending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            error TEXT,
+            claimed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            sent_at TEXT,
+            UNIQUE (plan_id, quarter, kind, email, step)
+        );
+        CREATE INDEX reminders_sent_by_quarter ON reminders_sent (plan_id, quarter);
+
+        -- A background job that failed after its retries, in words, until an administrator
+        -- or operator has seen it.
+        CREATE TABLE job_failures (
+            id INTEGER PRIMARY KEY,
+            task TEXT NOT NULL,
+            description TEXT NOT NULL,
+            error TEXT NOT NULL,
+            board_id INTEGER REFERENCES boards(id),
+            failed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            seen_at TEXT
+        );
+        """
+    )

@@ -55,6 +55,8 @@ EXPECTED_COLUMNS = {
         "state",
         "went_live_at",
         "closed_at",
+        "reminder_days",
+        "reminder_overdue_weekly",
     },
     "recommendations": {
         "id",
@@ -189,6 +191,24 @@ EXPECTED_COLUMNS = {
         "was_locked_at",
         "was_locked_by",
     },
+    "reminders_sent": {
+        "id",
+        "plan_id",
+        "quarter",
+        "quarter_id",
+        "kind",
+        "name",
+        "email",
+        "step",
+        "recommendation_ids",
+        "sent_by",
+        "outcome",
+        "attempts",
+        "error",
+        "claimed_at",
+        "sent_at",
+    },
+    "job_failures": {"id", "task", "description", "error", "board_id", "failed_at", "seen_at"},
     "share_links": {
         "id",
         "plan_id",
@@ -240,6 +260,7 @@ def test_every_migration_is_recorded_and_none_is_pending(empty_db):
         "m005_session_last_use",
         "m006_accounts",
         "m007_plan_lifecycle",
+        "m008_scheduled_reminders",
     ]
     assert migrations.pending(empty_db) == []
 

@@ -44,6 +44,7 @@ from tests.test_permissions import DEMO_IDS, STATE_CHANGING
 from tracker import create_app, mail
 from tracker.accounts import bulk, members
 from tracker.actions import queries as actions
+from tracker.approvals import workflow as approvals
 from tracker.audit import SYSTEM
 from tracker.auth import accounts, two_factor, two_factor_settings
 from tracker.auth.views import SECOND_STEP_MINUTES
@@ -53,6 +54,7 @@ from tracker.mail import single_address
 from tracker.operators import boards
 from tracker.plan_changes import changes as plan_changes
 from tracker.quarters import Quarter
+from tracker.reminders.schedule import format_days, parse_days
 from tracker.reports import imports
 from tracker.reports.drafts import MAX_LINE
 from tracker.reports.formats import ReportFileError, read_pasted_text, read_report
@@ -350,6 +352,7 @@ FORM_PAGES = {
     "operators.restore_board": BOARD_PAGE,
     "plan_changes.reinstate": "/recommendations/<id:recommendation_id>/withdraw",
     "plan_changes.remove_key_line": "/recommendations/<id:recommendation_id>/key-lines",
+    "reminders.send_now": "/plans/<id:plan_id>/reminders",
     "scrutiny.revoke": "/plans/<id:plan_id>/share-links",
     "updates.review": "/recommendations/<id:recommendation_id>",
 }
@@ -365,6 +368,7 @@ ID_OVERRIDES = {
     "operators.reset_administrator_two_factor": {"board_id": SECOND_BOARD, "user_id": CHAMPION},
     "operators.restore_board": {"board_id": ARCHIVED_BOARD},
     "updates.review": {"recommendation_id": 3},
+    "approvals.return_update": {"recommendation_id": 3},
     "closing.reopen": {"plan_id": 2},
     "lifecycle.start": {"plan_id": DRAFT_PLAN_ID},
     "lifecycle.delete": {"plan_id": DRAFT_PLAN_ID},
@@ -950,6 +954,25 @@ def check_update_reviewed(example: Example) -> None:
     assert update["review_note"] == stripped(example.sent, "note")
 
 
+def check_several_approved(example: Example) -> None:
+    """Every update ticked is approved, each once, as the administrator: here the one update
+    waiting, on recommendation 3."""
+    ticked = set(approvals.chosen_ids(example.sent.getlist("update")))
+    assert ticked == {latest_update(example.before, 3)["id"]}
+    added = new_rows(example, "progress_updates")
+    assert [(row["recommendation_id"], row["state"]) for row in added] == [(3, "approved")]
+    assert added[0]["author_id"] == ADMINISTRATOR
+    assert added[0]["revision"] == latest_update(example.before, 3)["revision"] + 1
+
+
+def check_update_returned(example: Example) -> None:
+    update = latest_update(
+        example.after, ID_OVERRIDES["approvals.return_update"]["recommendation_id"]
+    )
+    assert (update["state"], update["author_id"]) == ("returned", ADMINISTRATOR)
+    assert update["review_note"] == stripped(example.sent, "reason")
+
+
 def check_quarter(example: Example) -> None:
     quarter = rows(
         example.after, "SELECT * FROM quarters WHERE plan_id = 1 AND label = '2022/23 Q4'"
@@ -1053,6 +1076,20 @@ def check_status_key(example: Example) -> None:
         assert row["colour"] == stripped(sent, f"{key}-colour")
         assert row["position"] == int(first(sent, f"{key}-position"))
         shown(row["label"], example.outcome)
+
+
+def check_reminder_schedule(example: Example) -> None:
+    plan = rows(
+        example.after, "SELECT reminder_days, reminder_overdue_weekly FROM plans WHERE id = 1"
+    )
+    assert plan[0]["reminder_days"] == format_days(parse_days(first(example.sent, "days")))
+    assert plan[0]["reminder_overdue_weekly"] == int(first(example.sent, "overdue_weekly") == "yes")
+
+
+def check_reminders_queued(example: Example) -> None:
+    # Queued for the job worker, which sends them: the request itself sends nothing.
+    assert rows(example.after, "SELECT * FROM reminders_sent") == []
+    shown("The reminders are being sent.", example.outcome)
 
 
 def check_signed_in(example: Example) -> None:
@@ -1547,6 +1584,8 @@ ACCEPTED = {
     "actions.delete": check_action_deleted,
     "actions.edit": check_action_changed,
     "actions.settings": check_actions_setting,
+    "approvals.inbox": check_several_approved,
+    "approvals.return_update": check_update_returned,
     "auth.change_password": check_password_changed,
     "auth.forgotten_password": check_reset_asked_for,
     "auth.recovery_codes": check_recovery_codes_made,
@@ -1579,6 +1618,8 @@ ACCEPTED = {
     "plan_changes.remove_key_line": check_key_line_removed,
     "plan_changes.withdraw": check_recommendation_withdrawn,
     "plans.champions": check_champions,
+    "reminders.send_now": check_reminders_queued,
+    "reminders.settings": check_reminder_schedule,
     "reports.review": check_review_saved,
     "reports.upload": check_report_uploaded,
     "scrutiny.revoke": check_share_link_revoked,
@@ -1675,6 +1716,8 @@ TYPED_IN_FORM = {
 
 # Files someone might choose, by the field's name.
 CHOSEN_FILES = {"people": [PEOPLE_UPLOAD]}
+# Boxes someone would tick where the page ticks none: the first update waiting for approval.
+TICKED = {("approvals.inbox", "update")}
 
 
 def plausible(one: Field) -> str:
@@ -1784,6 +1827,8 @@ def as_typed(harness: Harness, endpoint: str, fields: dict[str, list[Field]]) ->
             form.setlist(name, [harness.typed(endpoint, group[0])[0]])
         elif group[0].kind == "file" and name in CHOSEN_FILES:
             form.setlist(name, CHOSEN_FILES[name][:1])
+        elif (endpoint, name) in TICKED and name not in form:
+            form.setlist(name, [group[0].value])
     return form
 
 

@@ -689,3 +689,64 @@ def test_one_line_leaves_no_line_breaks_or_control_characters(text, expected):
 )
 def test_single_address_accepts_exactly_one_plain_address(value, expected):
     assert single_address(value) == expected
+
+
+def test_running_the_command_twice_sends_nothing_new(with_deadline, send_reminders, smtp, db):
+    send_reminders("--today", BEFORE_DEADLINE)
+    again = send_reminders("--today", "2023-04-02")  # the same step of the schedule
+
+    assert again.exit_code == 0, again.output
+    assert "every reminder for this step (14-days-before) has been sent already" in again.output
+    assert "Nothing to send." in again.output
+    assert len(smtp.received) == 6
+    rows = list(db.query("SELECT step, outcome, sent_by, sent_at FROM reminders_sent"))
+    assert len(rows) == 6
+    assert all(
+        (r["step"], r["outcome"], r["sent_by"]) == ("14-days-before", "sent", "command")
+        and r["sent_at"]
+        for r in rows
+    )
+
+
+def test_after_a_refused_recipient_a_rerun_sends_only_what_did_not_go(
+    with_deadline, send_reminders, smtp, db
+):
+    smtp.refuse = {EMAILS["Zoe Grindle"]}
+    first = send_reminders("--today", BEFORE_DEADLINE)
+    smtp.refuse = set()
+    second = send_reminders("--today", BEFORE_DEADLINE)
+
+    assert first.exit_code == 1
+    assert second.exit_code == 0, second.output
+    assert "4 messages sent before" in second.output
+    recipients = [m.rcpt_tos[0] for m in smtp.received]
+    # The summary first: what was tried least goes first.
+    assert recipients[4:] == [ADMINISTRATOR, EMAILS["Zoe Grindle"]]
+    assert len(recipients) == 6
+    zoe = next(db.query("SELECT * FROM reminders_sent WHERE email = ?", [EMAILS["Zoe Grindle"]]))
+    assert (zoe["outcome"], zoe["attempts"], zoe["error"]) == ("sent", 2, None)
+
+
+def test_between_steps_nothing_is_sent_and_the_next_step_is_named(
+    with_deadline, send_reminders, smtp
+):
+    result = send_reminders("--today", "2023-03-20")
+
+    assert result.exit_code == 0, result.output
+    assert smtp.received == []
+    assert (
+        "no reminder is scheduled for today; the next reminder is on 31 March 2023"
+        " (14-days-before)" in result.output
+    )
+
+
+def test_people_sharing_an_address_get_one_reminder_listing_all_their_recommendations(
+    with_deadline, send_reminders, smtp
+):
+    with_deadline.set_emails({"Paul Condon": EMAILS["Zoe Grindle"]})  # a shared mailbox
+
+    result = send_reminders("--today", BEFORE_DEADLINE)
+
+    assert result.exit_code == 0, result.output
+    assert champion_messages(smtp)[EMAILS["Zoe Grindle"]] == [1, 7, 10]
+    assert len(smtp.received) == 5

@@ -9,7 +9,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.routing import IntegerConverter
 
-from tracker import config, db, errors, permissions, rate_limiting, security
+from tracker import config, db, errors, jobs, permissions, rate_limiting, security
 from tracker.auth.accounts import user_for_session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load_config(app, test_config)
     security.refuse_unsafe_settings(app.config)
     db.init_app(app)
+    jobs.init_app(app)
     _init_security(app)
     _register_blueprints(app)
     _init_templates(app)
@@ -67,6 +68,7 @@ def _init_security(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from tracker.accounts import bp as accounts_pages
     from tracker.actions import bp as actions
+    from tracker.approvals import bp as approvals
     from tracker.audit_log import bp as audit_log
     from tracker.auth import bp as auth
     from tracker.backup import bp as backup
@@ -97,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
         people,
         reports,
         updates,
+        approvals,
         closing,
         actions,
         dashboard,

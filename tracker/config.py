@@ -34,6 +34,9 @@ ENVIRONMENT = {
     "MAIL_USE_TLS": "TRACKER_MAIL_USE_TLS",
     "MAIL_FROM": "TRACKER_MAIL_FROM",
     "MAIL_FOLDER": "TRACKER_MAIL_FOLDER",
+    "JOBS_STORAGE": "TRACKER_JOBS_STORAGE",
+    "JOBS_RETRIES": "TRACKER_JOBS_RETRIES",
+    "JOBS_RETRY_DELAY": "TRACKER_JOBS_RETRY_DELAY",
 }
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -83,6 +86,13 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         MAIL_USE_TLS=False,
         MAIL_FROM="Improvement plan tracker <tracker@localhost>",
         MAIL_FOLDER=str(instance / "mail"),
+        # Where background jobs wait for the worker (`flask run-jobs`): empty for jobs.db beside
+        # the database, redis://host:port/db for a larger installation, or "immediate" to run
+        # each job at once in the process that asks (tests). See tracker/jobs.
+        JOBS_STORAGE="",
+        # A failed job is tried this many more times, this many seconds apart, then reported.
+        JOBS_RETRIES=2,
+        JOBS_RETRY_DELAY=300,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session does
     )
     app.config.from_pyfile(instance / "config.py", silent=True)

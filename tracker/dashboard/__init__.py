@@ -10,9 +10,11 @@ from tracker.dashboard.chart import status_chart_svg, status_chart_table
 from tracker.dashboard.queries import dashboard_data
 from tracker.dashboard.summary import summarise
 from tracker.db import get_db
+from tracker.jobs.failures import recent_failures
 from tracker.permissions import board_role
 from tracker.plans.queries import board_of_plan
 from tracker.quarters import Quarter
+from tracker.reminders.log import last_reminded
 
 bp = Blueprint("dashboard", __name__)
 
@@ -66,6 +68,8 @@ def show(plan_id: int):
         chart_table=status_chart_table(dashboard.history, data.status_key) if dashboard else None,
         update_state_words=UPDATE_STATE_WORDS,
         action_status_words=ACTION_STATUS_WORDS,
+        job_failures=recent_failures(get_db(), board_of_plan(get_db(), plan_id)),
+        reminded=last_reminded(get_db(), plan_id, quarter) if quarter else {},
     )
 
 

@@ -7,6 +7,7 @@ from tracker.audit import Actor
 from tracker.auth.accounts import memberships
 from tracker.concurrency import StaleChange, stale_change_message
 from tracker.db import get_db
+from tracker.due_dates import iso_due_in_words
 from tracker.lifecycle.states import reporting_steps
 from tracker.people.queries import people_of_board
 from tracker.permissions import board_member, board_role, sees_unapproved, signed_in
@@ -15,6 +16,7 @@ from tracker.plans.champions import champions_fingerprint, set_champions
 from tracker.plans.forms import ChampionsForm
 from tracker.reports.extraction import source_excerpt
 from tracker.scrutiny.queries import latest_published_summary
+from tracker.uk_time import uk_today
 from tracker.updates.workflow import is_champion
 
 
@@ -34,10 +36,16 @@ def index():
     return render_template(
         "plans/index.html",
         plans=listed,
-        championed=queries.championed_this_quarter(db, current_user.id),
+        championed=_with_due_words(queries.championed_this_quarter(db, current_user.id)),
         boards=memberships(db, current_user.id),
         glance=glance,
     )
+
+
+def _with_due_words(championed: list[dict]) -> list[dict]:
+    """Each championed recommendation with `due`: its deadline against today in the UK."""
+    today = uk_today()
+    return [item | {"due": iso_due_in_words(item["update_deadline"], today)} for item in championed]
 
 
 @bp.route("/plans/<id:plan_id>")

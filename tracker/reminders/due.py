@@ -173,13 +173,16 @@ def missing_updates(db: Database, plan_id: int) -> list[MissingUpdate]:
     ]
 
 
-def reminders_for(db: Database, plan_id: int, base_url: str, today: date) -> Reminders:
+def reminders_for(
+    db: Database, plan_id: int, base_url: str, today: date, *, overdue_allowed: bool = False
+) -> Reminders:
     """What to send for the plan on `today`: one reminder per champion with an update still
     due, and one summary per administrator of the plan's board.
 
     Nothing is sent when the plan has no current quarter, the quarter is locked, its update
-    deadline has passed, or every update is in. A quarter with no deadline (or no quarters
-    row) is still reminded of; the summary says no deadline is set.
+    deadline has passed (unless `overdue_allowed`: the schedule reminds while overdue), or
+    every update is in. A quarter with no deadline (or no quarters row) is still reminded of;
+    the summary says no deadline is set.
     """
     plan = next(
         db.query(
@@ -234,7 +237,7 @@ def reminders_for(db: Database, plan_id: int, base_url: str, today: date) -> Rem
     if bad_deadline:
         # Better to send nothing than to guess: the administrator fixes the date and reruns.
         return result(f"the update deadline for {label} ({bad_deadline!r}) is not a date")
-    if deadline is not None and today > deadline:
+    if deadline is not None and today > deadline and not overdue_allowed:
         return result(f"the update deadline for {label} ({deadline.isoformat()}) has passed")
     missing = missing_updates(db, plan_id)
     if not missing:

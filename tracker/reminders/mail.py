@@ -29,6 +29,9 @@ def _champion_message(
 ) -> EmailMessage:
     due = f" by {long_date(reminders.deadline)}" if reminders.deadline else ""
     subject = f"Your {reminders.quarter} progress update is due{due}"
+    if reminders.deadline and reminders.today > reminders.deadline:
+        was_due = long_date(reminders.deadline)
+        subject = f"Your {reminders.quarter} progress update is overdue (due {was_due})"
     context = _context(reminders, name=reminder.to.name, updates=reminder.updates)
     return compose("reminder", reminder.to, subject, context, config)
 

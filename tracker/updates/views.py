@@ -22,6 +22,7 @@ from tracker.lifecycle.forms import QuarterDatesForm, example_dates
 from tracker.permissions import board_member, board_role, sees_unapproved
 from tracker.plans import queries as plans
 from tracker.quarters import Quarter, reporting_date_problems
+from tracker.rag import status_for
 from tracker.text import clean_text
 from tracker.updates import bp, evidence, workflow
 
@@ -55,12 +56,15 @@ def edit(recommendation_id: int):
     quarter = _current_quarter(db, plan)
     status_key = status_key_of(db, g.board_id)
     latest = workflow.latest_revision(db, recommendation_id, quarter["id"])
+    previous = _last_approved(db, recommendation_id, quarter, status_key)
+    # Last quarter's words fill only a form with nothing of this quarter's in it, and only when
+    # the champion asks: a revision of this quarter is never overwritten from here.
+    may_start_from_previous = request.method == "GET" and latest is None and previous is not None
+    start_from_previous = may_start_from_previous and request.args.get("start_from") == "last"
     fields = (
         dict(latest)
         if latest
-        else {
-            "status": workflow.starting_status(db, recommendation_id, quarter["starts_on"]),
-        }
+        else workflow.first_form_fields(previous, with_text=start_from_previous)
     )
     problems, conflict, status, files_chosen = {}, None, 200, False
     closed_meanwhile = None
@@ -130,6 +134,9 @@ def edit(recommendation_id: int):
         plan=plan,
         quarter=quarter,
         latest=conflict or latest,
+        previous=previous,
+        started_from_previous=start_from_previous,
+        offer_previous=may_start_from_previous and not start_from_previous,
         conflict=conflict,
         closed_meanwhile=closed_meanwhile,
         fields=fields,
@@ -145,6 +152,20 @@ def edit(recommendation_id: int):
         if max_total < evidence.MAX_FILES_PER_SAVE * max_bytes
         else None,
     ), status
+
+
+def _last_approved(db, recommendation_id: int, quarter: dict, status_key) -> dict | None:
+    """The recommendation's last approved update before `quarter`, with its status in words."""
+    found = workflow.last_approved_before(db, recommendation_id, quarter["starts_on"])
+    if found is None:
+        return None
+    # A status the board has since stopped using keeps its default words.
+    status = status_for(found["status"], status_key) or status_for(found["status"])
+    return found | {
+        "status_label": status.label if status else None,
+        "status_meaning": status.meaning if status else None,
+        "is_previous_quarter": found["label"] == Quarter.parse(quarter["label"]).previous().label,
+    }
 
 
 def _quarter_named(label: str | None) -> str:

@@ -223,20 +223,32 @@ def ensure_quarter(db: Database, plan_id: int, quarter: Quarter, actor: audit.Ac
     )
 
 
-def starting_status(db: Database, recommendation_id: int, before: str) -> str | None:
-    """The last approved status before the quarter starting on `before` (an ISO date)."""
-    return scalar(
-        db,
-        """
-        SELECT updates.status FROM progress_updates AS updates
-        JOIN quarters ON quarters.id = updates.quarter_id
-        WHERE updates.recommendation_id = ? AND updates.state = 'approved'
-          AND quarters.starts_on < ?
-        ORDER BY quarters.starts_on DESC, updates.revision DESC LIMIT 1
-        """,
-        recommendation_id,
-        before,
+def last_approved_before(db: Database, recommendation_id: int, before: str) -> dict | None:
+    """The recommendation's latest approved revision in a quarter starting before `before`
+    (an ISO date), with its quarter's `label`; None if no earlier quarter has one."""
+    return next(
+        db.query(
+            """
+            SELECT updates.*, quarters.label FROM progress_updates AS updates
+            JOIN quarters ON quarters.id = updates.quarter_id
+            WHERE updates.recommendation_id = ? AND updates.state = 'approved'
+              AND quarters.starts_on < ?
+            ORDER BY quarters.starts_on DESC, updates.revision DESC LIMIT 1
+            """,
+            [recommendation_id, before],
+        ),
+        None,
     )
+
+
+def first_form_fields(previous: dict | None, with_text: bool) -> dict:
+    """What a quarter's update form holds before its first save: the status of `previous`
+    (the last approved update, see last_approved_before) and, `with_text`, its words too,
+    for the champion to change into this quarter's."""
+    fields = {"status": previous["status"] if previous else None}
+    if previous and with_text:
+        fields |= {name: previous[name] or "" for name in TEXT_FIELDS}
+    return fields
 
 
 def is_champion(db: Database, person_id: int | None, recommendation_id: int) -> bool:

@@ -1,0 +1,190 @@
+"""Background jobs: work that runs outside the web request, on a Huey task queue.
+
+    flask --app run run-jobs      # the worker: runs queued jobs and the schedule
+
+Jobs wait in a queue that outlives the processes: by default a SQLite file, jobs.db beside the
+tracker's DATABASE, so nothing more needs installing or running than the worker itself. A larger
+installation can set JOBS_STORAGE to a Redis URL (redis://host:6379/0; needs `pip install
+redis`), and run several workers on several machines. JOBS_STORAGE "immediate" (and a
+":memory:" DATABASE) runs each job at once, inside the process that asks for it: for tests
+and one-off scripts, never beside a worker.
+
+Each job runs inside an app context, so it opens the database with tracker.db.get_db() as a
+view does. A job that fails is tried again (JOBS_RETRIES times, JOBS_RETRY_DELAY seconds
+apart); one that still fails is recorded in job_failures, in words, for the administrators.
+"""
+
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.signals import SIGNAL_ERROR
+
+from tracker.db import open_database, write_transaction
+from tracker.security import UnsafeSettings
+
+QUEUE_NAME = "tracker"
+STORAGE_FILE_NAME = "jobs.db"
+IMMEDIATE = "immediate"
+EXTENSION = "tracker.jobs"
+# Scheduled reminders go out at this many minutes past each hour.
+REMINDERS_MINUTE = "7"
+# What each job does, in the words an administrator reads when it fails.
+DESCRIPTIONS = {
+    "send_scheduled_reminders": "Sending the scheduled reminders",
+    "hourly_reminders": "Sending the scheduled reminders",
+    "send_plan_reminders": "Sending the reminders an administrator asked for",
+    "check": "Checking that background jobs run",
+}
+logger = logging.getLogger("tracker.jobs")
+
+
+class Jobs:
+    """The app's queue and the jobs it runs: call a job to queue it, e.g.
+    `jobs_for(app).send_reminders("2023-04-01")`, which returns a Result to wait on."""
+
+    def __init__(self, app: Flask):
+        # Imported here, when the first job is queued: the jobs use the app's blueprints,
+        # which are not all importable while tracker itself is being imported.
+        from tracker.jobs import tasks
+
+        self.app = app
+        self.huey = make_huey(app.config)
+        retry = {
+            "retries": int(app.config["JOBS_RETRIES"]),
+            "retry_delay": int(app.config["JOBS_RETRY_DELAY"]),
+        }
+        self.check = self.huey.task()(self._in_app(tasks.check))
+        self.send_reminders = self.huey.task(**retry)(self._in_app(tasks.send_scheduled_reminders))
+        self.send_plan_reminders = self.huey.task(**retry)(self._in_app(tasks.send_plan_reminders))
+        self.hourly_reminders = self.huey.periodic_task(crontab(minute=REMINDERS_MINUTE), **retry)(
+            self._in_app(tasks.hourly_reminders)
+        )
+        self.huey.signal(SIGNAL_ERROR)(self._record_failure)
+
+    def _in_app(self, function: Callable) -> Callable:
+        """`function`, run inside an app context of this app (the worker runs jobs on threads
+        of its own, which have none)."""
+        app = self.app
+
+        @functools.wraps(function)
+        def in_app(*args, **kwargs):
+            with app.app_context():
+                return function(*args, **kwargs)
+
+        return in_app
+
+    def _record_failure(self, signal, task, exception=None) -> None:
+        """After a job's last try, record its failure for the administrators."""
+        if task.retries:
+            return  # it will be tried again
+        description = DESCRIPTIONS.get(task.name, task.name.replace("_", " ").capitalize())
+        logger.error("%s failed after every retry: %s", description, exception)
+        # Told to each board the job was for; a job for the whole installation, to none.
+        board_ids = getattr(exception, "board_ids", None) or [None]
+        db = open_database(self.app.config["DATABASE"])
+        try:
+            with write_transaction(db):
+                db["job_failures"].insert_all(
+                    {
+                        "task": task.name,
+                        "description": description,
+                        "error": str(exception) or type(exception).__name__,
+                        "board_id": board_id,
+                    }
+                    for board_id in board_ids
+                )
+        finally:
+            db.close()
+
+
+def storage_problem(config) -> str | None:
+    """What is wrong with JOBS_STORAGE, in a sentence; None when nothing is."""
+    storage = config.get("JOBS_STORAGE") or ""
+    if storage in ("", IMMEDIATE) or storage.startswith(("redis://", "rediss://", "sqlite:///")):
+        if int(config.get("JOBS_RETRIES", 0)) < 0 or int(config.get("JOBS_RETRY_DELAY", 0)) < 0:
+            return "TRACKER_JOBS_RETRIES and TRACKER_JOBS_RETRY_DELAY must be 0 or more."
+        return None
+    return (
+        "TRACKER_JOBS_STORAGE must be empty (a SQLite file beside the database), "
+        f"sqlite:///path/to/jobs.db, redis://host:port/db or immediate, not {storage!r}."
+    )
+
+
+def make_huey(config) -> Huey:
+    """The queue JOBS_STORAGE names (see the module's docstring)."""
+    storage = config.get("JOBS_STORAGE") or ""
+    # Whoever waits on a job's result sees how it ended, not a failure that will be retried.
+    options = {"store_intermediate_errors": False}
+    if storage == IMMEDIATE or (not storage and config["DATABASE"] == ":memory:"):
+        return MemoryHuey(QUEUE_NAME, immediate=True, **options)
+    if storage.startswith(("redis://", "rediss://")):
+        return RedisHuey(QUEUE_NAME, url=storage, **options)
+    if storage.startswith("sqlite:///"):
+        path = Path(storage.removeprefix("sqlite:///"))
+    else:
+        path = Path(config["DATABASE"]).parent / STORAGE_FILE_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(QUEUE_NAME, filename=str(path), **options)
+
+
+def jobs_for(app: Flask) -> Jobs:
+    """The app's jobs, made on first use (so an app that queues nothing opens no queue)."""
+    if EXTENSION not in app.extensions:
+        app.extensions[EXTENSION] = Jobs(app)
+    return app.extensions[EXTENSION]
+
+
+def init_app(app: Flask) -> None:
+    """Refuse a JOBS_STORAGE the tracker cannot use, and add the `run-jobs` command."""
+    problem = storage_problem(app.config)
+    if problem:
+        raise UnsafeSettings(f"The tracker will not start with these settings:\n- {problem}")
+    app.cli.add_command(run_jobs_command)
+
+
+@click.command("run-jobs")
+@click.option(
+    "--workers", type=click.IntRange(1, 16), default=2, show_default=True, help="Jobs at once."
+)
+@click.option(
+    "--no-schedule",
+    is_flag=True,
+    help="Run queued jobs only, not the hourly reminders (for a second worker on Redis).",
+)
+@with_appcontext
+def run_jobs_command(workers, no_schedule):
+    """Run the background job worker: queued jobs (board packs, reminders...) and the
+    schedule (reminders each hour). Stop it with Ctrl-C or SIGTERM; queued jobs wait for the
+    next start."""
+    jobs = jobs_for(current_app._get_current_object())
+    if jobs.huey.immediate:
+        raise click.ClickException(
+            "JOBS_STORAGE is 'immediate' (or the database is in memory): jobs run inside the"
+            " process that asks for them, so there is no queue for a worker. Leave"
+            " TRACKER_JOBS_STORAGE empty to queue them in a file beside the database."
+        )
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
+    for name in ("huey", "tracker"):
+        logging.getLogger(name).addHandler(handler)
+        logging.getLogger(name).setLevel(logging.INFO)
+    consumer = jobs.huey.create_consumer(
+        workers=workers, worker_type="thread", periodic=not no_schedule
+    )
+    click.echo(f"Running background jobs from {describe_storage(current_app.config)}.", err=True)
+    consumer.run()
+
+
+def describe_storage(config) -> str:
+    storage = config.get("JOBS_STORAGE") or ""
+    if storage.startswith(("redis://", "rediss://")):
+        return "Redis"  # the URL may hold a password
+    if storage.startswith("sqlite:///"):
+        return storage.removeprefix("sqlite:///")
+    return str(Path(config["DATABASE"]).parent / STORAGE_FILE_NAME)
