@@ -50,8 +50,9 @@ serve: install
 worker: install
 	$(FLASK) run-jobs
 
+# One process per core; each test file stays in one process, so its fixtures are made once.
 test: install-test system-packages
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 lint: install-test
 	$(BIN)/ruff check .
