@@ -83,6 +83,15 @@ def csrf_token(client, path: str = "/sign-in") -> str:
     return match[1]
 
 
+def form_state(page: str) -> dict[str, str]:
+    """The hidden fields an update or review form carries: the revision it was built on and
+    the quarter it was opened for."""
+    return {
+        name: re.search(rf'name="{name}" value="([^"]*)"', page)[1]
+        for name in ("based_on", "quarter")
+    }
+
+
 def sign_in(client, email: str, password: str = DEMO_PASSWORD):
     """Sign in through the real form, CSRF token and all."""
     token = csrf_token(client, "/sign-in")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EMAIL_OF_ROLE, csrf_token, sign_in
+from tests.conftest import EMAIL_OF_ROLE, csrf_token, form_state, sign_in
 from tracker import audit
 from tracker.backup import BackupError, back_up
 from tracker.db import open_database, write_transaction
@@ -174,8 +174,7 @@ def save_draft_through_the_form(client, recommendation_id: int, narrative: str):
         path,
         data={
             "csrf_token": csrf_token(client, path),
-            "based_on": re.search(r'name="based_on" value="(\d+)"', page)[1],
-            "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
+            **form_state(page),
             "action": "draft",
             "status": "green",
             "narrative": narrative,

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, form_state
 from tracker.due_dates import due_in_words, iso_due_in_words
 from tracker.uk_time import uk_today
 
@@ -44,8 +44,7 @@ def save_draft(client, narrative: str, path: str = FORM):
         path,
         data={
             "csrf_token": csrf_token(client, path),
-            "based_on": re.search(r'name="based_on" value="(\d+)"', page)[1],
-            "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
+            **form_state(page),
             "action": "draft",
             "status": "amber",
             "narrative": narrative,

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import pytest
 from flask import request_started
 
-from tests.conftest import EMAIL_OF_ROLE, csrf_token
+from tests.conftest import EMAIL_OF_ROLE, csrf_token, form_state
 from tracker import audit
 from tracker.db import BUSY_TIMEOUT_SECONDS, get_db, open_database, write_transaction
 from tracker.demo import DEMO_PASSWORD
@@ -290,8 +290,7 @@ def test_every_write_a_request_makes_is_in_a_begin_immediate_transaction(app, db
             "/recommendations/2/update",
             data={
                 "csrf_token": form_token(page),
-                "based_on": re.search(r'name="based_on" value="(\d+)"', page)[1],
-                "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
+                **form_state(page),
                 "action": "submit",
                 "status": "green",
                 "narrative": "On track.",
@@ -302,8 +301,7 @@ def test_every_write_a_request_makes_is_in_a_begin_immediate_transaction(app, db
             "/recommendations/2/review",
             data={
                 "csrf_token": form_token(page),
-                "based_on": re.search(r'name="based_on" value="(\d+)"', page)[1],
-                "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
+                **form_state(page),
                 "decision": "approve",
             },
         )

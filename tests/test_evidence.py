@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, form_state, sign_in
 from tracker import ROOT
 from tracker.audit import SYSTEM, Actor
 from tracker.auth import accounts
@@ -88,8 +88,7 @@ def upload(client, files, action="draft", recommendation_id=HIS, **fields):
     assert 'enctype="multipart/form-data"' in page
     form = {
         "csrf_token": csrf_token(client, url),
-        "based_on": re.search(r'name="based_on" value="(\d+)"', page)[1],
-        "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
+        **form_state(page),
         "action": action,
         "status": "green",
         "narrative": "Progress made",
@@ -105,8 +104,7 @@ def approve(admin, recommendation_id=HIS):
         f"/recommendations/{recommendation_id}/review",
         data={
             "csrf_token": csrf_token(admin, f"/recommendations/{recommendation_id}"),
-            "based_on": re.search(r'name="based_on" value="(\d+)"', page)[1],
-            "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
+            **form_state(page),
             "decision": "approve",
         },
     )
@@ -471,11 +469,7 @@ def test_a_conflicting_save_stores_no_file(signed_in, db, count_rows, folder):
     champion, admin = signed_in("champion"), signed_in("administrator")
     url = f"/recommendations/{HIS}/update"
     page = champion.get(url).text
-    stale = {
-        "csrf_token": csrf_token(champion, url),
-        "based_on": "0",
-        "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
-    }
+    stale = {"csrf_token": csrf_token(champion, url), **form_state(page), "based_on": "0"}
     assert upload(admin, []).status_code == 302  # someone else saves first
     before = count_rows()
     response = champion.post(

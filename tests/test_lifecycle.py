@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import EMAIL_OF_ROLE, REPORTS, csrf_token, sign_in
+from tests.conftest import EMAIL_OF_ROLE, REPORTS, csrf_token, form_state, sign_in
 from tests.test_report_import import post_review, upload
 from tracker.date_input import read_date
 from tracker.lifecycle.states import first_quarter_choices
@@ -376,8 +376,7 @@ def test_a_review_sent_after_its_quarter_closed_changes_nothing(signed_in, db):
     page = admin.get("/recommendations/2").text
     form = {
         "csrf_token": csrf_token(admin, "/recommendations/2"),
-        "based_on": re.search(r'name="based_on" value="(\d+)"', page)[1],
-        "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
+        **form_state(page),
         "decision": "approve",
     }
     close_current_quarter(db)

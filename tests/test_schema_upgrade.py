@@ -6,7 +6,6 @@ and m002 (tests/fixtures/README.md says how it was made).
 """
 
 import gzip
-import re
 import shutil
 import sqlite3
 from contextlib import closing
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from migrations import migrations
-from tests.conftest import EMAIL_OF_ROLE, csrf_token, sign_in
+from tests.conftest import EMAIL_OF_ROLE, csrf_token, form_state, sign_in
 from tracker import create_app
 from tracker.backup import known_migrations
 from tracker.db import open_database
@@ -154,8 +153,7 @@ def test_the_app_serves_an_upgraded_database(old_database, tmp_path):
         "/recommendations/3/update",
         data={
             "csrf_token": csrf_token(client, "/recommendations/3/update"),
-            "based_on": re.search(r'name="based_on" value="(\d+)"', form)[1],
-            "quarter": re.search(r'name="quarter" value="([^"]+)"', form)[1],
+            **form_state(form),
             "action": "draft",
             "status": "amber",
             "narrative": "Written after the upgrade.",

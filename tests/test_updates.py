@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, form_state
 from tracker.audit import Actor
 from tracker.rag import DEFAULT_KEY
 from tracker.updates import workflow
@@ -17,11 +17,9 @@ NOT_HIS = 4
 
 def form_of(client, recommendation_id: int) -> dict:
     page = client.get(f"/recommendations/{recommendation_id}/update").text
-    based_on = re.search(r'name="based_on" value="(\d+)"', page)[1]
     return {
         "csrf_token": csrf_token(client, f"/recommendations/{recommendation_id}/update"),
-        "based_on": based_on,
-        "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
+        **form_state(page),
     }
 
 
@@ -33,13 +31,11 @@ def send(client, recommendation_id, form, action="submit", **fields):
 
 def review(client, recommendation_id, decision, note=""):
     page = client.get(f"/recommendations/{recommendation_id}").text
-    based_on = re.search(r'name="based_on" value="(\d+)"', page)[1]
     return client.post(
         f"/recommendations/{recommendation_id}/review",
         data={
             "csrf_token": csrf_token(client, f"/recommendations/{recommendation_id}"),
-            "based_on": based_on,
-            "quarter": re.search(r'name="quarter" value="([^"]+)"', page)[1],
+            **form_state(page),
             "decision": decision,
             "note": note,
         },
