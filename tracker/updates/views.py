@@ -267,14 +267,12 @@ def quarters(plan_id: int):
         closed_meanwhile = request.form.get("quarter") != quarter["label"]
         if closed_meanwhile and request.form.get("action") == "dates":
             # The dates typed stay on the page, to check against the quarter now open.
-            return render_template(
-                "updates/quarters.html",
-                plan=plan,
-                quarter=quarter,
-                form=form,
+            return _quarter_page(
+                db,
+                plan,
+                quarter,
+                form,
                 closed_meanwhile=_quarter_named(request.form.get("quarter")),
-                examples=example_dates(Quarter.parse(quarter["label"])),
-                missing=plans.missing_count(db, plan_id, quarter["id"]),
             ), 409
         if closed_meanwhile:
             flash(
@@ -303,11 +301,17 @@ def quarters(plan_id: int):
                 )
                 flash(f"Dates saved for {quarter['label']}.")
                 return redirect(url_for("updates.quarters", plan_id=plan_id))
+    return _quarter_page(db, plan, quarter, form), 400 if form.errors else 200
+
+
+def _quarter_page(db, plan: dict, quarter: dict, form, closed_meanwhile: str | None = None) -> str:
+    """The quarter's dates form, what is missing, and the way to close it."""
     return render_template(
         "updates/quarters.html",
         plan=plan,
         quarter=quarter,
         form=form,
+        closed_meanwhile=closed_meanwhile,
         examples=example_dates(Quarter.parse(quarter["label"])),
-        missing=plans.missing_count(db, plan_id, quarter["id"]),
-    ), 400 if form.errors else 200
+        missing=plans.missing_count(db, plan["id"], quarter["id"]),
+    )
