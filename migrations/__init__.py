@@ -581,3 +581,116 @@ def m008_scheduled_reminders(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m009_background_packs_and_notifications(db: Database) -> None:
+    """Board packs made by the job worker and kept until their inputs change; notifications of
+    submitted, returned and approved updates as each person chooses; a champion's autosaved
+    working copy; evidence taken off a draft; and a per-board evidence quota."""
+    db.executescript(
+        """
+        -- A request for a board pack, made by the job worker. Identical requests share the
+        -- one still waiting or rendering; a ready pack is served again while the SHA-256 of
+        -- its inputs (the pack's HTML and stylesheet) is unchanged. Only the latest ready pack
+        -- of each kind keeps its PDF: these are copies, the record is `packs`.
+        CREATE TABLE pack_renders (
+            id INTEGER PRIMARY KEY,
+            plan_id INTEGER NOT NULL REFERENCES plans(id),
+            quarter TEXT NOT NULL,
+            version TEXT NOT NULL CHECK (version IN ('board', 'scrutiny')),
+            with_covering_report INTEGER NOT NULL DEFAULT 0
+                CHECK (with_covering_report IN (0, 1)),
+            made_on TEXT NOT NULL,              -- ISO date printed on the pack
+            state TEXT NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued', 'rendering', 'writing', 'ready', 'failed')),
+            inputs_sha256 TEXT CHECK (inputs_sha256 IS NULL OR length(inputs_sha256) = 64),
+            pages INTEGER CHECK (pages IS NULL OR pages >= 0),
+            pdf BLOB,
+            sha256 TEXT CHECK (sha256 IS NULL OR length(sha256) = 64),
+            size INTEGER CHECK (size IS NULL OR size >= 0),
+            requested_by INTEGER REFERENCES users(id),
+            requested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            started_at TEXT,
+            finished_at TEXT,
+            worker TEXT,                        -- "host:pid" of the worker rendering it
+            attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            error TEXT
+        );
+        CREATE UNIQUE INDEX pack_renders_one_in_hand ON pack_renders
+            (plan_id, quarter, version, with_covering_report, made_on)
+            WHERE state IN ('queued', 'rendering', 'writing');
+        CREATE INDEX pack_renders_by_plan ON pack_renders (plan_id, quarter, state);
+
+        -- What each person is told, and how: an email at once, a daily digest, or nothing.
+        -- No row means the default for their role.
+        CREATE TABLE notification_choices (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            kind TEXT NOT NULL CHECK (kind IN ('submitted', 'returned', 'approved')),
+            delivery TEXT NOT NULL CHECK (delivery IN ('immediate', 'digest', 'none')),
+            PRIMARY KEY (user_id, kind)
+        );
+
+        -- One notice to one person of one update submitted, returned or approved. It is
+        -- claimed ('sending') before its email goes, so none is sent twice.
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            board_id INTEGER NOT NULL REFERENCES boards(id),
+            kind TEXT NOT NULL CHECK (kind IN ('submitted', 'returned', 'approved')),
+            update_id INTEGER NOT NULL REFERENCES progress_updates(id),
+            delivery TEXT NOT NULL CHECK (delivery IN ('immediate', 'digest', 'none')),
+            outcome TEXT NOT NULL DEFAULT 'waiting'
+                CHECK (outcome IN ('waiting', 'sending', 'sent', 'failed', 'not sent')),
+            attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            error TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            sent_at TEXT,
+            UNIQUE (user_id, update_id, kind)
+        );
+        CREATE INDEX notifications_to_send ON notifications (outcome, delivery);
+        CREATE INDEX notifications_by_user ON notifications (user_id, created_at);
+
+        -- When the user's visit before this session ended: their home page shows what is new
+        -- since then.
+        ALTER TABLE sessions ADD COLUMN previous_visit_at TEXT;
+
+        -- What a champion has typed into an update form and not yet saved, kept as they type.
+        -- Not a revision: one row per person, recommendation and quarter, overwritten, and
+        -- removed when they save.
+        CREATE TABLE working_copies (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            recommendation_id INTEGER NOT NULL REFERENCES recommendations(id),
+            quarter_id INTEGER NOT NULL REFERENCES quarters(id),
+            based_on_revision INTEGER NOT NULL DEFAULT 0 CHECK (based_on_revision >= 0),
+            fields TEXT NOT NULL CHECK (json_valid(fields) AND length(fields) <= 200000),
+            saved_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            UNIQUE (user_id, recommendation_id, quarter_id)
+        );
+
+        -- An evidence file taken off an update from a revision on: the revision `update_id`
+        -- and later ones no longer carry it. When only drafts ever carried the file, its bytes
+        -- are erased too (file_erased); otherwise they stay for the history. Append-only.
+        CREATE TABLE evidence_removals (
+            id INTEGER PRIMARY KEY,
+            evidence_id INTEGER NOT NULL UNIQUE REFERENCES evidence_files(id),
+            update_id INTEGER NOT NULL REFERENCES progress_updates(id),
+            replaced_by INTEGER REFERENCES evidence_files(id),
+            removed_by INTEGER REFERENCES users(id),
+            removed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            file_erased INTEGER NOT NULL DEFAULT 0 CHECK (file_erased IN (0, 1))
+        );
+        CREATE TRIGGER evidence_removals_never_change BEFORE UPDATE ON evidence_removals
+            BEGIN SELECT RAISE(ABORT, 'an evidence removal is a record and never changes'); END;
+        CREATE TRIGGER evidence_removals_never_go BEFORE DELETE ON evidence_removals
+            BEGIN SELECT RAISE(ABORT, 'an evidence removal is a record and is never deleted');
+            END;
+        CREATE INDEX evidence_files_by_update ON evidence_files (update_id);
+        CREATE INDEX evidence_files_by_uploader ON evidence_files (uploaded_by, uploaded_at);
+
+        -- The most evidence, in bytes, a board may store; NULL for the installation's default.
+        ALTER TABLE boards ADD COLUMN evidence_quota_bytes INTEGER
+            CHECK (evidence_quota_bytes IS NULL OR evidence_quota_bytes > 0);
+        """
+    )

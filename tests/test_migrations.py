@@ -261,6 +261,7 @@ def test_every_migration_is_recorded_and_none_is_pending(empty_db):
         "m006_accounts",
         "m007_plan_lifecycle",
         "m008_scheduled_reminders",
+        "m009_background_packs_and_notifications",
     ]
     assert migrations.pending(empty_db) == []
 
