@@ -68,6 +68,7 @@ bench: install
 	$(BIN)/python bench/key_lines.py
 	$(BIN)/python bench/pack.py
 	$(BIN)/python bench/sign_in_flood.py
+	$(BIN)/python bench/pack_load.py
 
 # Rebuilds static/css from static/scss (needs npm); the built CSS is committed.
 frontend: install

@@ -14,7 +14,8 @@ wsgi_app = "run:app"
 # Two cores: a worker each, with threads to wait on the database and the network.
 workers = 2
 threads = 4
-# A board pack for a long plan takes seconds to print; a minute leaves room on a slow day.
+# No page takes long (packs and report reading are background jobs): a request still busy
+# after a minute is stuck, and its worker is restarted.
 timeout = 60
 graceful_timeout = 30
 # The app is made once, before the workers start: the database is migrated once, and settings

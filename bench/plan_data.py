@@ -24,13 +24,16 @@ def read_rows(db) -> None:
         db.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608 - fixed table names
 
 
-def add_large_plan(db, board_id: int, update_fields=None) -> int:
-    """A plan of 60 recommendations, each with 3 key lines, 2 champions of each kind and an
-    approved update in each of 8 quarters. `update_fields(number, quarter_index)`, when given,
-    gives each update's status and text instead of a short green narrative."""
+def add_large_plan(
+    db, board_id: int, update_fields=None, *, recommendations: int = 60, title: str = "Large plan"
+) -> int:
+    """A plan of 60 recommendations (or `recommendations`), each with 3 key lines, 2 champions
+    of each kind and an approved update in each of 8 quarters. `update_fields(number,
+    quarter_index)`, when given, gives each update's status and text instead of a short green
+    narrative. The plan is a draft, as a new plan is."""
     plan_id = (
         db["plans"]
-        .insert({"board_id": board_id, "title": "Large plan", "current_quarter": "2024/25 Q4"})
+        .insert({"board_id": board_id, "title": title, "current_quarter": "2024/25 Q4"})
         .last_pk
     )
     quarter, quarter_ids = Quarter.parse("2023/24 Q1"), []
@@ -52,7 +55,7 @@ def add_large_plan(db, board_id: int, update_fields=None) -> int:
         db["people"].insert({"board_id": board_id, "name": f"Person {n}"}).last_pk
         for n in range(20)
     ]
-    for number in range(1, 61):
+    for number in range(1, recommendations + 1):
         recommendation_id = (
             db["recommendations"]
             .insert(

@@ -694,3 +694,34 @@ def m009_background_packs_and_notifications(db: Database) -> None:
             CHECK (evidence_quota_bytes IS NULL OR evidence_quota_bytes > 0);
         """
     )
+
+
+@migrations()
+def m010_report_readings(db: Database) -> None:
+    """Uploaded reports read by the job worker rather than in the web request."""
+    db.executescript(
+        """
+        -- A report uploaded (or pasted) and waiting to be read into a draft plan. The file is
+        -- kept only until it has been read: then `content` is emptied and `import_id` names the
+        -- import made from it, or `error` says in words why it could not be read.
+        CREATE TABLE report_readings (
+            id INTEGER PRIMARY KEY,
+            board_id INTEGER NOT NULL REFERENCES boards(id),
+            filename TEXT NOT NULL CHECK (length(filename) BETWEEN 1 AND 255),
+            pasted INTEGER NOT NULL DEFAULT 0 CHECK (pasted IN (0, 1)),
+            content BLOB,
+            size INTEGER NOT NULL CHECK (size >= 0),
+            state TEXT NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued', 'reading', 'done', 'failed')),
+            import_id INTEGER REFERENCES report_imports(id),
+            error TEXT,
+            uploaded_by INTEGER REFERENCES users(id),
+            uploaded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            started_at TEXT,
+            finished_at TEXT,
+            worker TEXT,                        -- "host:pid" of the worker reading it
+            attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0)
+        );
+        CREATE INDEX report_readings_by_board ON report_readings (board_id, id);
+        """
+    )

@@ -44,13 +44,16 @@ def database_path(tmp_path, demo_database_template) -> Path:
 @pytest.fixture
 def app(database_path):
     """The app on this test's demo database, with CSRF protection on as in production; mail
-    goes to a folder of its own unless a test sets MAIL_SERVER."""
+    goes to a folder of its own unless a test sets MAIL_SERVER. Background jobs (board packs,
+    emails) run at once inside the request that queues them, unless a test sets JOBS_STORAGE
+    to "" (the jobs.db queue beside the database, for a real worker) before queueing any."""
     return create_app(
         {
             "DATABASE": str(database_path),
             "SECRET_KEY": "test-secret",
             "TESTING": True,
             "MAIL_FOLDER": str(database_path.parent / "mail"),
+            "JOBS_STORAGE": "immediate",
         }
     )
 

@@ -19,8 +19,9 @@ from tracker.audit_log.entries import (
     subject_of,
     what_happened,
 )
-from tracker.audit_log.queries import PER_PAGE, Page, page_of, pages_to_show, utc_bounds
+from tracker.audit_log.queries import PER_PAGE, page_of, utc_bounds
 from tracker.auth import accounts
+from tracker.pagination import Page, pages_to_show
 from tracker.spreadsheets import neutralise_formula
 from tracker.uk_time import in_words
 
@@ -463,7 +464,14 @@ def test_bad_filters_get_a_message_not_an_error(admin, db, query, message):
 
 @pytest.mark.parametrize(
     ("page_number", "nearest"),
-    [("abc", "first"), ("0", "first"), ("-1", "first"), ("99999999999999999999", "last")],
+    [
+        ("abc", "first"),
+        ("0", "first"),
+        ("-1", "first"),
+        ("%C2%B2", "first"),  # a superscript two, which int() cannot read
+        ("99999999999999999999", "last"),
+        ("9" * 5000, "last"),  # more digits than int() reads
+    ],
 )
 def test_a_page_number_that_does_not_exist_shows_the_nearest_page(admin, db, page_number, nearest):
     log(db, "2023-01-10T09:00:00.000Z")
@@ -614,8 +622,8 @@ def test_long_text_is_shortened_at_a_word():
 
 
 def test_page_numbers_around_the_current_page():
-    assert pages_to_show(Page(1, 1, 3)) == [1]
-    assert pages_to_show(Page(5, 10, 500)) == [1, None, 4, 5, 6, None, 10]
-    assert pages_to_show(Page(2, 3, 150)) == [1, 2, 3]
-    assert page_of(120, "3") == Page(3, 3, 120)
-    assert page_of(0, "2") == Page(1, 1, 0)
+    assert pages_to_show(Page(1, 1, 3, PER_PAGE)) == [1]
+    assert pages_to_show(Page(5, 10, 500, PER_PAGE)) == [1, None, 4, 5, 6, None, 10]
+    assert pages_to_show(Page(2, 3, 150, PER_PAGE)) == [1, 2, 3]
+    assert page_of(120, "3") == Page(3, 3, 120, PER_PAGE)
+    assert page_of(0, "2") == Page(1, 1, 0, PER_PAGE)

@@ -278,7 +278,7 @@ def test_later_revisions_keep_the_earlier_files_without_storing_them_again(signe
     names = [[f["original_name"] for f in evidence.files_of_revision(db, r)] for r in revisions]
     assert names == [["first.pdf"], ["first.pdf"], ["first.pdf", "new.png"]]
 
-    history = champion.get(f"/recommendations/{HIS}").text
+    history = champion.get(f"/recommendations/{HIS}/history").text
     first_id = evidence_rows(db)[0]["id"]
     assert history.count(f'href="/evidence/{first_id}"') == 3  # listed with every revision
 

@@ -105,7 +105,7 @@ def worker(database_path, worker_environment):
 def jobs(app):
     """The app's queue: the same jobs.db file the worker reads. A job carries its retry
     settings from the process that queues it."""
-    app.config["JOBS_RETRY_DELAY"] = 0
+    app.config.update(JOBS_STORAGE="", JOBS_RETRY_DELAY=0)
     return jobs_for(app)
 
 
@@ -387,8 +387,13 @@ def test_the_hourly_schedule_sends_the_step_in_force_today(app, deadline_set, sm
 
     assert runs_at(datetime(2026, 12, 2, 10, 7)) and runs_at(datetime(2026, 12, 2, 11, 7))
     assert not runs_at(datetime(2026, 12, 2, 10, 8))
-    # Run as the schedule runs it: today, in the UK. Long after the demo's deadline, so a
-    # weekly overdue reminder.
+    # Run as the schedule runs it: today, in the UK. Two weeks after the deadline, so a
+    # weekly overdue reminder (they stop MAX_OVERDUE_WEEKS weeks after it).
+    db.execute(
+        "UPDATE quarters SET update_deadline = ? WHERE update_deadline = ?",
+        [(uk_today() - timedelta(weeks=2)).isoformat(), DEADLINE.isoformat()],
+    )
+    db.conn.commit()
     jobs.hourly_reminders()
     jobs.hourly_reminders()  # an hour later: nothing new (Huey keeps no periodic results)
 
@@ -471,6 +476,19 @@ def test_the_reminders_page_shows_the_schedule_and_a_preview_of_each_email(
     assert "Send reminders now</button>" in page
 
 
+def test_the_preview_names_each_champion_no_email_can_reach(
+    app, deadline_set, signed_in, plan_id, db
+):
+    # Rachael Maeers champions a missing update and has neither an address nor an account.
+    person_id = db.execute("SELECT id FROM people WHERE name = 'Rachael Maeers'").fetchone()[0]
+    page = signed_in("administrator").get(reminders_page(plan_id)).get_data(as_text=True)
+
+    warning = page[page.index('class="govuk-warning-text"') : page.index("These 6 emails")]
+    assert f'href="/people/{person_id}/edit">Rachael Maeers</a>: no email address' in warning
+    assert "Zoe Grindle" not in warning  # she has an address, and her email is previewed
+    assert "To: Rachael Maeers" not in page
+
+
 @pytest.mark.parametrize(
     ("days", "complaint"),
     [
@@ -534,7 +552,7 @@ def test_only_administrators_see_or_change_the_reminders(app, signed_in, plan_id
 def test_send_reminders_now_queues_a_job_the_worker_sends_once_a_day(
     app, deadline_set, signed_in, plan_id, smtp, worker, db
 ):
-    app.config["JOBS_RETRY_DELAY"] = 0
+    app.config.update(JOBS_STORAGE="", JOBS_RETRY_DELAY=0)
     worker.start()
     client = signed_in("administrator")
 

@@ -269,6 +269,23 @@ EXPECTED_COLUMNS = {
         "fields",
         "saved_at",
     },
+    "report_readings": {
+        "id",
+        "board_id",
+        "filename",
+        "pasted",
+        "content",
+        "size",
+        "state",
+        "import_id",
+        "error",
+        "uploaded_by",
+        "uploaded_at",
+        "started_at",
+        "finished_at",
+        "worker",
+        "attempts",
+    },
     "evidence_removals": {
         "id",
         "evidence_id",
@@ -331,6 +348,7 @@ def test_every_migration_is_recorded_and_none_is_pending(empty_db):
         "m007_plan_lifecycle",
         "m008_scheduled_reminders",
         "m009_background_packs_and_notifications",
+        "m010_report_readings",
     ]
     assert migrations.pending(empty_db) == []
 

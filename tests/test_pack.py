@@ -17,7 +17,6 @@ from pypdf import PdfReader
 from tests.conftest import csrf_token
 from tracker import ROOT
 from tracker.audit import Actor
-from tracker.pack import store
 from tracker.pack.layout import fit_paragraphs, lines_needed
 from tracker.pack.render import render_pdf
 from tracker.updates import workflow
@@ -315,18 +314,6 @@ def test_the_preview_is_the_pack_as_a_page(signed_in):
     assert page.status_code == 200
     assert 'href="/static/css/pack.css"' in page.text
     assert "Download this pack as a PDF" in page.text and "Exceptions: Red and Amber" in page.text
-
-
-def test_a_pack_that_cannot_start_in_time_is_refused_with_a_message(signed_in, monkeypatch):
-    monkeypatch.setattr(store, "WAIT_FOR_A_TURN_SECONDS", 0.1)
-    admin = signed_in("administrator")
-    assert store.ONE_PACK_AT_A_TIME.acquire(timeout=1)  # another pack is being made
-    try:
-        busy = admin.get(f"/plans/1/pack/download?quarter={Q4}")
-    finally:
-        store.ONE_PACK_AT_A_TIME.release()
-    assert busy.status_code == 503 and "Try again in a minute" in busy.text
-    assert admin.get(f"/plans/1/pack/download?quarter={Q4}").status_code == 200
 
 
 def test_the_excel_and_word_copies_download(signed_in):

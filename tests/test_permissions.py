@@ -22,13 +22,19 @@ DEMO_IDS = {
     "action_id": 1,
     "evidence_id": 1,
     "share_link_id": 1,
+    "render_id": 1,
+    "reading_id": 1,
     "user_id": 2,
     "invitation_id": 1,
     "token": "not-a-working-share-link-token-aaaaaaaaaaaa",
 }
 SUNDERLAND = (REPORTS / "sunderland-2022.txt").read_text()
 # Opened by a share link without signing in; tests/test_scrutiny.py checks them.
-SHARED = ("scrutiny.shared.published_through_link", "scrutiny.shared.pack_through_link")
+SHARED = (
+    "scrutiny.shared.published_through_link",
+    "scrutiny.shared.pack_through_link",
+    "scrutiny.shared.pack_status_through_link",
+)
 # Open to anyone: signing in and the links in invitation and password reset emails.
 PUBLIC = (
     "auth.sign_in",
@@ -43,6 +49,10 @@ OWN_ACCOUNT = (
     "auth.change_password",
     "auth.set_up_two_factor",
     "auth.recovery_codes",
+    # Whether and how one is emailed about updates: tests/test_notifications.py checks it.
+    "notifications.choose",
+    # The timeout warning's "Stay signed in": tests/test_working_copies.py checks it.
+    "working_copies.stay_signed_in",
 )
 
 
@@ -55,6 +65,10 @@ def demo_import(db):
     assert db["actions"].insert(action).last_pk == 1
     link = {"plan_id": 1, "token_sha256": "0" * 64, "label": "Demo", "expires_on": "2099-12-31"}
     assert db["share_links"].insert(link).last_pk == 1
+    render = {"plan_id": 1, "quarter": "2022/23 Q4", "version": "board", "made_on": "2026-01-01"}
+    assert db["pack_renders"].insert(render).last_pk == 1
+    reading = {"board_id": 1, "filename": "a.txt", "size": 0, "state": "failed"}
+    assert db["report_readings"].insert(reading).last_pk == 1
     invitation = {
         "board_id": 1,
         "email": "invited@example.org",
@@ -195,6 +209,15 @@ def other_board(db):
     import_id = imports.start_import(db, board_id, "other.txt", SUNDERLAND + "\nOther.", SYSTEM)
     link = {"plan_id": plan_id, "token_sha256": "1" * 64, "label": "x", "expires_on": "2099-12-31"}
     share_link_id = db["share_links"].insert(link).last_pk
+    render = {
+        "plan_id": plan_id,
+        "quarter": "2022/23 Q4",
+        "version": "board",
+        "made_on": "2026-01-01",
+    }
+    render_id = db["pack_renders"].insert(render).last_pk
+    reading = {"board_id": board_id, "filename": "b.txt", "size": 0, "state": "failed"}
+    reading_id = db["report_readings"].insert(reading).last_pk
     invitation = {"board_id": board_id, "email": "x@another.example.org", "name": "X"}
     invitation |= {"role": "champion", "token_sha256": "3" * 64, "expires_at": "2099-12-31"}
     invitation_id = db["invitations"].insert(invitation).last_pk
@@ -210,6 +233,8 @@ def other_board(db):
         "inspection_id": inspection_id,
         "person_id": person_id,
         "share_link_id": share_link_id,
+        "render_id": render_id,
+        "reading_id": reading_id,
         "token": "guessed-share-link-token-aaaaaaaaaaaaaaaaaaa",
     }
 

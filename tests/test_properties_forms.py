@@ -58,6 +58,7 @@ from tracker.reminders.schedule import format_days, parse_days
 from tracker.reports import imports
 from tracker.reports.drafts import MAX_LINE
 from tracker.reports.formats import ReportFileError, read_pasted_text, read_report
+from tracker.text import whole_number
 from tracker.tokens import token_hash
 from tracker.updates import workflow
 
@@ -316,6 +317,9 @@ DRAFT_PLAN = {"board_id": 1, "title": "Draft plan", "state": "draft"}
 DRAFT_PLAN_ID = 3
 # A recommendation of the demo's plan withdrawn by the board, which can be reinstated.
 WITHDRAWN_RECOMMENDATION = 9
+# Failed jobs, by id: the demo board's, and the whole installation's (no board's).
+BOARD_FAILURE, INSTALLATION_FAILURE = 1, 2
+JOB_FAILURES = {BOARD_FAILURE: 1, INSTALLATION_FAILURE: None}
 # The demo's users, and the boards set up below beside the demo's.
 ADMINISTRATOR, CHAMPION, SCRUTINY = 1, 2, 3
 SECOND_BOARD, ARCHIVED_BOARD = 2, 3
@@ -347,7 +351,9 @@ FORM_PAGES = {
     "actions.delete": "/actions/<id:action_id>/edit",
     "auth.recovery_codes": "/account",
     "auth.sign_out": "/",
+    "dashboard.dismiss_failure": "/plans/<id:plan_id>/dashboard",
     "operators.archive_board": BOARD_PAGE,
+    "operators.dismiss_failure": "/operator",
     "operators.reset_administrator_two_factor": BOARD_PAGE,
     "operators.restore_board": BOARD_PAGE,
     "plan_changes.reinstate": "/recommendations/<id:recommendation_id>/withdraw",
@@ -355,7 +361,14 @@ FORM_PAGES = {
     "reminders.send_now": "/plans/<id:plan_id>/reminders",
     "scrutiny.revoke": "/plans/<id:plan_id>/share-links",
     "updates.review": "/recommendations/<id:recommendation_id>",
+    # On the update form: "Discard it" on the banner over a kept working copy (one is set up
+    # below), and the timeout warning's "Stay signed in".
+    "working_copies.discard": "/recommendations/<id:recommendation_id>/update",
+    "working_copies.stay_signed_in": "/recommendations/<id:recommendation_id>/update",
 }
+# Sent by a script, not a form: static/js/autosave.js posts JSON, and
+# tests/test_working_copies.py sends it what is not the form's fields.
+SENT_BY_SCRIPTS = {"working_copies.keep"}
 # Forms shown only in answer to another form: the file sent to that form's field.
 SHOWN_AFTER_UPLOAD = {"accounts.invite_many_confirm": ("people", PEOPLE_UPLOAD)}
 # The ids each form needs where the demo's do not do: the recommendation with a submitted update
@@ -405,7 +418,11 @@ def client_name(endpoint: str) -> str:
 
 def post_routes(app) -> list:
     return sorted(
-        (rule for rule in app.url_map.iter_rules() if rule.methods & STATE_CHANGING),
+        (
+            rule
+            for rule in app.url_map.iter_rules()
+            if rule.methods & STATE_CHANGING and rule.endpoint not in SENT_BY_SCRIPTS
+        ),
         key=lambda rule: rule.endpoint,
     )
 
@@ -488,6 +505,21 @@ def set_up_every_form(db) -> Authenticators:
     assert db["invitations"].insert(invitation).last_pk == DEMO_IDS["invitation_id"]
     reset = {"user_id": ADMINISTRATOR, "token_sha256": token_hash(RESET_TOKEN), "expires_at": later}
     db["password_resets"].insert(reset)
+    # What the administrator typed into the update form and has not saved, so the form offers
+    # to discard it.
+    latest = workflow.latest_revision(db, DEMO_IDS["recommendation_id"], quarter_id)
+    working_copy = {"user_id": ADMINISTRATOR, "recommendation_id": DEMO_IDS["recommendation_id"]}
+    working_copy |= {
+        "quarter_id": quarter_id,
+        "based_on_revision": latest["revision"] if latest else 0,
+    }
+    kept = {"status": "", "narrative": "Typed and not saved yet"}
+    db["working_copies"].insert(working_copy | {"fields": json.dumps(kept)})
+    # A failed job of the demo's board, for its administrators to dismiss, and one of the whole
+    # installation, for an operator to.
+    for failure_id, board_id in JOB_FAILURES.items():
+        failure = {"task": "t", "description": "Sending", "error": "Refused", "board_id": board_id}
+        assert db["job_failures"].insert(failure).last_pk == failure_id
     return Authenticators(champion, codes, waiting)
 
 
@@ -619,6 +651,8 @@ def harness(tmp_path_factory, demo_database_template) -> Harness:
             "TESTING": True,
             "EVIDENCE_FOLDER": str(folder / "evidence"),
             "MAIL_FOLDER": str(folder / "mail"),
+            # Background jobs (reading a report, making a pack) run inside the request.
+            "JOBS_STORAGE": "immediate",
             # Every form is sent hundreds of times from one address: the limits have their own
             # tests (test_rate_limiting.py, test_accounts.py).
             "RATE_LIMIT_ENABLED": False,
@@ -1059,6 +1093,17 @@ def check_action_deleted(example: Example) -> None:
     assert rows(example.after, "SELECT * FROM actions WHERE id = ?", DEMO_IDS["action_id"]) == []
 
 
+def check_evidence_quota(example: Example) -> None:
+    """The board's own evidence limit, typed in megabytes (a suffix "MB" and thousands commas
+    allowed), or none when left empty."""
+    typed = stripped(example.sent, "quota").removesuffix("MB").removesuffix("mb").strip()
+    megabytes = typed.replace(",", "")
+    quota = rows(example.after, "SELECT evidence_quota_bytes FROM boards WHERE id = 1")[0]
+    assert quota["evidence_quota_bytes"] == (int(megabytes) * 1024 * 1024 if typed else None)
+    if typed:
+        assert f'value="{int(megabytes)}"' in example.outcome.pages[-1]
+
+
 def check_status_key(example: Example) -> None:
     saved = rows(example.after, "SELECT * FROM status_keys WHERE board_id = 1")
     for row in saved:
@@ -1084,6 +1129,18 @@ def check_reminder_schedule(example: Example) -> None:
     )
     assert plan[0]["reminder_days"] == format_days(parse_days(first(example.sent, "days")))
     assert plan[0]["reminder_overdue_weekly"] == int(first(example.sent, "overdue_weekly") == "yes")
+
+
+def check_notification_choices(example: Example) -> None:
+    """The administrator is asked about every kind: each is saved as chosen."""
+    saved = rows(
+        example.after,
+        "SELECT kind, delivery FROM notification_choices WHERE user_id = ?",
+        ADMINISTRATOR,
+    )
+    chosen = {row["kind"]: row["delivery"] for row in saved}
+    for kind in ("submitted", "returned", "approved"):
+        assert chosen.get(kind, "immediate") == first(example.sent, kind)
 
 
 def check_reminders_queued(example: Example) -> None:
@@ -1565,6 +1622,33 @@ def check_board_restored(example: Example) -> None:
     assert board_as_stored(example.after, board_id)["archived_at"] is None
 
 
+def check_failure_dismissed(failure_id: int) -> Callable[[Example], None]:
+    """The failure named in the form, and only it, is marked seen, in the audit log."""
+
+    def check(example: Example) -> None:
+        assert whole_number(first(example.sent, "failure_id")) == failure_id
+        seen = rows(example.after, "SELECT id FROM job_failures WHERE seen_at IS NOT NULL")
+        assert seen == [{"id": failure_id}]
+        logged = rows(
+            example.after,
+            "SELECT row_id FROM audit_log WHERE table_name = 'job_failures' AND action = 'update'",
+        )
+        assert logged == [{"row_id": failure_id}]
+
+    return check
+
+
+def check_working_copy_discarded(example: Example) -> None:
+    kept = "SELECT * FROM working_copies WHERE user_id = ?"
+    assert rows(example.before, kept, ADMINISTRATOR)
+    assert rows(example.after, kept, ADMINISTRATOR) == []
+
+
+def check_stayed_signed_in(example: Example) -> None:
+    """Only the session's last use is noted, which is bookkeeping."""
+    assert table_checksums(example.after) == table_checksums(example.before)
+
+
 # Each form's check of what an accepted submission stored. A new form needs one here.
 ACCEPTED = {
     "accounts.accept_invitation": check_invitation_accepted,
@@ -1594,13 +1678,17 @@ ACCEPTED = {
     "auth.set_up_two_factor": check_two_factor_set_up,
     "auth.sign_in": check_signed_in,
     "auth.sign_out": check_signed_out,
+    "board_settings.evidence_storage": check_evidence_quota,
     "board_settings.status_key": check_status_key,
+    "notifications.choose": check_notification_choices,
     "closing.close": check_quarter_closed,
     "closing.reopen": check_quarter_reopened,
+    "dashboard.dismiss_failure": check_failure_dismissed(BOARD_FAILURE),
     "lifecycle.close": check_plan_closed,
     "lifecycle.delete": check_draft_deleted,
     "lifecycle.start": check_reporting_started,
     "operators.archive_board": check_board_archived,
+    "operators.dismiss_failure": check_failure_dismissed(INSTALLATION_FAILURE),
     "operators.edit_board": check_board_changed,
     "operators.invite_administrator": check_administrator_invited,
     "operators.new_board": check_board_made,
@@ -1627,6 +1715,8 @@ ACCEPTED = {
     "updates.edit": check_update_saved,
     "updates.quarters": check_quarter,
     "updates.review": check_update_reviewed,
+    "working_copies.discard": check_working_copy_discarded,
+    "working_copies.stay_signed_in": check_stayed_signed_in,
 }
 # What a refusal answers, for forms that always refuse the same way: the confirmation of a bulk
 # invitation carries the checked list signed, and anything else in its place is a bad request.
@@ -1701,6 +1791,8 @@ TYPED_IN_FORM = {
     "auth.forgotten_password": {
         "email": [EMAIL_OF_ROLE["champion"], EMAIL_OF_ROLE["scrutiny"], "someone@example.org"]
     },
+    # The board's own evidence limit, in megabytes.
+    "board_settings.evidence_storage": {"quota": ["500"]},
     # A number no other recommendation in the plan has.
     "plan_changes.add_recommendation": {"number": ["11"]},
     # The demo's open quarter, 2022/23 Q4 (January to March 2023).

@@ -40,6 +40,8 @@ ID_SOURCES = {
     "import_id": "SELECT id FROM report_imports",
     "action_id": "SELECT id FROM actions",
     "share_link_id": "SELECT id FROM share_links",
+    "render_id": "SELECT id FROM pack_renders",
+    "reading_id": "SELECT id FROM report_readings",
     "user_id": "SELECT id FROM users",
     "invitation_id": "SELECT id FROM invitations",
 }

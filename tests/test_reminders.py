@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from email import message_from_bytes, policy
 
 import pytest
@@ -18,6 +18,7 @@ from tests.conftest import Received, SmtpServer, free_port, start_smtp_server
 from tracker.mail import Recipient, one_line, single_address
 from tracker.reminders import bp, due
 from tracker.reminders.mail import reminder_messages
+from tracker.reminders.schedule import MAX_OVERDUE_WEEKS, last_overdue_day, next_step, step_due
 
 BASE_URL = "https://tracker.example.org"
 DEADLINE = "2023-04-14"  # a Friday
@@ -750,3 +751,82 @@ def test_people_sharing_an_address_get_one_reminder_listing_all_their_recommenda
     assert result.exit_code == 0, result.output
     assert champion_messages(smtp)[EMAILS["Zoe Grindle"]] == [1, 7, 10]
     assert len(smtp.received) == 5
+
+
+# ----- Weekly overdue reminders stop in time ---------------------------------------------------
+
+OVERDUE_DEADLINE = date(2023, 4, 14)  # a Friday, as DEADLINE
+
+
+def test_weekly_overdue_reminders_stop_after_max_overdue_weeks():
+    week = timedelta(weeks=1)
+    last_week_starts = OVERDUE_DEADLINE + MAX_OVERDUE_WEEKS * week
+
+    in_force = [
+        step_due(OVERDUE_DEADLINE, (14, 3, 0), True, OVERDUE_DEADLINE + n * week).name
+        for n in range(1, MAX_OVERDUE_WEEKS + 1)
+    ]
+
+    assert in_force == [f"overdue-week-{n}" for n in range(1, MAX_OVERDUE_WEEKS + 1)]
+    # The last week's step stays in force for the rest of its week, then nothing more.
+    assert step_due(OVERDUE_DEADLINE, (), True, last_week_starts + timedelta(days=6)) is not None
+    assert step_due(OVERDUE_DEADLINE, (), True, last_week_starts + week) is None
+    assert step_due(OVERDUE_DEADLINE, (), True, last_week_starts + 20 * week) is None
+    assert next_step(OVERDUE_DEADLINE, (), True, last_week_starts) is None
+
+
+def test_weekly_overdue_reminders_stop_once_the_board_meeting_has_passed():
+    meeting = date(2023, 5, 3)  # a Wednesday, in the third week after the deadline
+
+    assert step_due(OVERDUE_DEADLINE, (), True, date(2023, 4, 28), meeting).name == (
+        "overdue-week-2"
+    )
+    # The day of the meeting: the week's step is still in force; the day after, nothing.
+    assert step_due(OVERDUE_DEADLINE, (), True, meeting, meeting).name == "overdue-week-2"
+    assert step_due(OVERDUE_DEADLINE, (), True, date(2023, 5, 4), meeting) is None
+    assert step_due(OVERDUE_DEADLINE, (), True, date(2023, 5, 5), meeting) is None
+    assert next_step(OVERDUE_DEADLINE, (), True, date(2023, 4, 28), meeting) is None
+    # Without the meeting the third week would have been reminded.
+    assert step_due(OVERDUE_DEADLINE, (), True, date(2023, 5, 5)).name == "overdue-week-3"
+
+
+def test_the_last_overdue_day_is_the_meeting_or_the_end_of_the_last_week_whichever_is_sooner():
+    end_of_last_week = OVERDUE_DEADLINE + timedelta(weeks=MAX_OVERDUE_WEEKS + 1, days=-1)
+
+    assert last_overdue_day(OVERDUE_DEADLINE) == end_of_last_week
+    assert last_overdue_day(OVERDUE_DEADLINE, date(2023, 5, 3)) == date(2023, 5, 3)
+    assert last_overdue_day(OVERDUE_DEADLINE, date(2023, 9, 1)) == end_of_last_week
+
+
+def test_after_the_last_overdue_week_the_command_sends_nothing_and_says_why(
+    with_deadline, send_reminders, smtp
+):
+    last_week = send_reminders("--today", "2023-05-26")  # six weeks after the deadline
+    after = send_reminders("--today", "2023-06-02")  # seven weeks after
+
+    assert last_week.exit_code == 0, last_week.output
+    assert len(smtp.received) == 6
+    assert after.exit_code == 0, after.output
+    assert len(smtp.received) == 6
+    assert "weekly overdue reminders stopped after 1 June 2023" in after.output
+
+
+def test_after_the_board_meeting_the_command_sends_nothing_and_says_why(
+    with_deadline, send_reminders, smtp
+):
+    with_deadline.set_quarter(board_meeting_on="2023-05-03")
+
+    result = send_reminders("--today", "2023-05-05")
+
+    assert result.exit_code == 0, result.output
+    assert smtp.received == []
+    assert "weekly overdue reminders stopped after 3 May 2023" in result.output
+
+
+def test_the_reminders_page_says_when_weekly_reminders_stop(with_deadline, signed_in, plan_id):
+    with_deadline.set_quarter(board_meeting_on="2023-05-03")
+
+    page = signed_in("administrator").get(f"/plans/{plan_id}/reminders").get_data(as_text=True)
+
+    assert f"at most {MAX_OVERDUE_WEEKS} weeks after the deadline" in page
+    assert "For 2022/23 Q4 the last one can go on Wednesday 3 May 2023." in page

@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.demo import bp as demo
     from tracker.inspections import bp as inspections
     from tracker.lifecycle import bp as lifecycle
+    from tracker.notifications import bp as notifications
     from tracker.operators import bp as operators
     from tracker.pack import bp as pack
     from tracker.people import bp as people
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.reports import bp as reports
     from tracker.scrutiny import bp as scrutiny
     from tracker.updates import bp as updates
+    from tracker.working_copies import bp as working_copies
 
     for blueprint in (
         auth,
@@ -99,11 +101,13 @@ def _register_blueprints(app: Flask) -> None:
         people,
         reports,
         updates,
+        working_copies,
         approvals,
         closing,
         actions,
         dashboard,
         reminders,
+        notifications,
         board_settings,
         audit_log,
         pack,

@@ -51,6 +51,20 @@ def delete(db: Database, table: str, row_id: int, actor: Actor) -> None:
     _log(db, actor, "delete", table, row_id, before, None)
 
 
+def record_change(
+    db: Database,
+    actor: Actor,
+    action: str,
+    table: str,
+    row_id: int,
+    before: dict | None,
+    after: dict | None,
+) -> None:
+    """Log a change made without `insert`, `update` or `delete`: to a table keyed by several
+    columns, which they cannot name by one id (the row's rowid stands in)."""
+    _log(db, actor, action, table, row_id, before, after)
+
+
 def _row(db: Database, table: str, row_id: int) -> dict:
     return dict(db[table].get(row_id))
 

@@ -15,6 +15,8 @@ ENVIRONMENT = {
     "SESSION_COOKIE_SECURE": "TRACKER_SECURE_COOKIES",
     "SESSION_HOURS": "TRACKER_SESSION_HOURS",
     "SESSION_IDLE_MINUTES": "TRACKER_SESSION_IDLE_MINUTES",
+    "SESSION_WARNING_SECONDS": "TRACKER_SESSION_WARNING_SECONDS",
+    "UPDATE_SAVES_PER_HOUR": "TRACKER_UPDATE_SAVES_PER_HOUR",
     "PROXY_HOPS": "TRACKER_PROXY_HOPS",
     "SIGN_IN_MAX_FAILURES": "TRACKER_SIGN_IN_MAX_FAILURES",
     "REQUIRE_TWO_FACTOR": "TRACKER_REQUIRE_TWO_FACTOR",
@@ -26,6 +28,8 @@ ENVIRONMENT = {
     "UPLOAD_MAX_BYTES": "TRACKER_UPLOAD_MAX_BYTES",
     "EVIDENCE_MAX_BYTES": "TRACKER_EVIDENCE_MAX_BYTES",
     "EVIDENCE_FOLDER": "TRACKER_EVIDENCE_FOLDER",
+    "EVIDENCE_QUOTA_BYTES": "TRACKER_EVIDENCE_QUOTA_BYTES",
+    "EVIDENCE_UPLOADS_PER_HOUR": "TRACKER_EVIDENCE_UPLOADS_PER_HOUR",
     "BASE_URL": "TRACKER_BASE_URL",
     "MAIL_SERVER": "TRACKER_MAIL_SERVER",
     "MAIL_PORT": "TRACKER_MAIL_PORT",
@@ -59,6 +63,11 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         SESSION_COOKIE_NAME=SESSION_COOKIE_NAME,
         SESSION_HOURS=8,
         SESSION_IDLE_MINUTES=60,
+        # The update form warns this long before an idle session ends (GOV.UK's pattern).
+        SESSION_WARNING_SECONDS=120,
+        # Each person's drafts and submissions in an hour: a bound on the history's growth.
+        # Work in progress kept as they type (tracker.working_copies) does not count.
+        UPDATE_SAVES_PER_HOUR=60,
         # How many reverse proxies in front of the app set X-Forwarded-For and -Proto; 0 trusts
         # no such header, so a client cannot pretend to be elsewhere or on HTTPS.
         PROXY_HOPS=0,
@@ -76,6 +85,10 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         UPLOAD_MAX_BYTES=20 * 1024 * 1024,
         EVIDENCE_MAX_BYTES=10 * 1024 * 1024,
         EVIDENCE_FOLDER=str(instance / "evidence"),
+        # The most evidence a board may store, unless an administrator sets the board's own
+        # limit; and how many evidence files one person may upload in an hour.
+        EVIDENCE_QUOTA_BYTES=2 * 1024 * 1024 * 1024,
+        EVIDENCE_UPLOADS_PER_HOUR=60,
         # Links in emails point here: the address people use to reach the tracker.
         BASE_URL="http://127.0.0.1:5000",
         # Empty: mail is not sent but written to MAIL_FOLDER, its links shown on the console.

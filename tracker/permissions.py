@@ -58,6 +58,19 @@ def before_two_factor(view: Callable) -> Callable:
     return view
 
 
+def when_signed_out_post(answer: Callable) -> Callable:
+    """Answer a form sent to the view after its session ended with `answer()` instead of the
+    usual redirect to sign in, which would lose what was typed into it (see
+    tracker.working_copies.sign_in). The CSRF check has already passed: the form came from a
+    page of the tracker in this browser."""
+
+    def decorator(view: Callable) -> Callable:
+        view.answer_signed_out_post = answer
+        return view
+
+    return decorator
+
+
 def board_role(*roles: str, board_of: BoardFinder) -> Callable:
     """Allow these roles on the board that `board_of(db, **view_args)` finds."""
     unknown = set(roles) - set(ROLES)
@@ -89,6 +102,11 @@ def enforce():
     if not permission.needs_sign_in:
         return None
     if not current_user.is_authenticated:
+        answer_signed_out = getattr(
+            current_app.view_functions[request.endpoint], "answer_signed_out_post", None
+        )
+        if answer_signed_out is not None and request.method == "POST":
+            return answer_signed_out()
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
     if current_user.must_set_up_two_factor and not getattr(
         current_app.view_functions[request.endpoint], "allowed_before_two_factor", False

@@ -26,6 +26,11 @@ def in_words(at: str | None) -> str:
     return f"{moment.day} {moment:%B %Y} at {_clock(moment)}"
 
 
+def time_in_words(at: str) -> str:
+    """The UK clock time of a stored moment as people say it: "2:32pm"."""
+    return _clock(uk_time(at))
+
+
 def day_in_words(at: str | None) -> str:
     """The UK day of a stored moment as people write it: "1 April 2023"; blank stays blank."""
     if not at:

@@ -65,7 +65,14 @@ def demo_database(tmp_path_factory, demo_database_template) -> Path:
 
 
 @pytest.fixture(scope="module")
-def base_url(demo_database) -> Iterator[str]:
+def app_settings() -> dict:
+    """Settings of the module's app beside the usual ones: a module overrides this fixture to
+    change some (a short idle timeout, say)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def base_url(demo_database, app_settings) -> Iterator[str]:
     """The app on the module's demo database, served from a thread; yields its address."""
     app = create_app(
         {
@@ -74,6 +81,7 @@ def base_url(demo_database) -> Iterator[str]:
             "TESTING": False,
             "MAIL_FOLDER": str(demo_database.parent / "mail"),
         }
+        | app_settings
     )
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="tracker-server", daemon=True)
@@ -82,6 +90,34 @@ def base_url(demo_database) -> Iterator[str]:
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def job_worker(demo_database) -> Iterator[None]:
+    """The background job worker (`flask run-jobs`, its own process) on the module's database,
+    for journeys that wait on a job such as a board pack."""
+    from tests.test_jobs import Worker
+
+    worker = Worker(demo_database, {"TRACKER_JOBS_RETRY_DELAY": "0"})
+    worker.start()
+    yield
+    worker.stop()
+
+
+def read_the_report(page: Page, axe: Axe | None = None) -> None:
+    """Press "Read the report" and go on to the draft plan once the job worker has read it:
+    the page that follows the reading updates itself, unless the report was read first."""
+    page.get_by_role("button", name="Read the report").click()
+    expect(page).to_have_url(re.compile(r"/(reports/reading|imports)/\d+$"))
+    if "/reports/reading/" in page.url:
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Your report has been read", timeout=60_000
+        )
+        if axe is not None:
+            expect_no_serious_accessibility_problems(page, axe)
+        expect(page.get_by_role("link", name="Review the draft plan")).to_be_focused()
+        page.get_by_role("link", name="Review the draft plan").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the draft plan")
 
 
 @pytest.fixture

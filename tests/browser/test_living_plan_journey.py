@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import expect_no_serious_accessibility_problems
+from tests.browser.conftest import expect_no_serious_accessibility_problems, read_the_report
 from tests.conftest import REPORTS
 from tracker.quarters import Quarter
 
@@ -24,12 +24,12 @@ def type_date(page, legend: str, day: date) -> None:
     group.get_by_label("Year").fill(str(day.year))
 
 
-def test_an_imported_plan_goes_live_and_completes_a_quarter(page_as, axe, screenshot):
+def test_an_imported_plan_goes_live_and_completes_a_quarter(page_as, axe, screenshot, job_worker):
     admin = page_as("administrator")
     admin.goto("/")
     admin.get_by_role("link", name="Import an inspection report").click()
     admin.get_by_label("Upload the report").set_input_files(str(SUNDERLAND))
-    admin.get_by_role("button", name="Read the report").click()
+    read_the_report(admin)
     admin.get_by_role("button", name="Create the plan").click()
     expect(admin.get_by_text("The plan is created as a draft")).to_be_visible()
     expect(admin.locator(".app-plan-state")).to_have_text("Draft")

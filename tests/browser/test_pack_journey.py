@@ -6,9 +6,13 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from tests.browser.conftest import expect_no_serious_accessibility_problems
+
 
 @pytest.mark.browser
-def test_the_head_of_service_previews_and_downloads_the_pack(page_as, tmp_path, screenshot):
+def test_the_head_of_service_previews_and_downloads_the_pack(
+    page_as, tmp_path, screenshot, axe, job_worker
+):
     page = page_as("administrator")
     page.goto("/plans/1")
     page.get_by_role("link", name="Board pack: PDF, preview, Excel and Word").click()
@@ -23,8 +27,18 @@ def test_the_head_of_service_previews_and_downloads_the_pack(page_as, tmp_path, 
     expect(page.get_by_role("heading", name="Exceptions: Red and Amber")).to_be_visible()
     screenshot(page, "pack-preview")
 
+    # The job worker makes the pack while a page follows it, updating itself.
+    page.get_by_role("link", name="Download this pack as a PDF").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Your board pack is ready", timeout=60_000
+    )
+    expect(page.get_by_role("status")).to_contain_text("pages")
+    expect(page.get_by_role("link", name="Check again")).to_be_hidden()
+    expect(page.get_by_role("link", name="Download the PDF")).to_be_focused()
+    screenshot(page, "pack-ready")
+    expect_no_serious_accessibility_problems(page, axe)
     with page.expect_download() as downloading:
-        page.get_by_role("link", name="Download this pack as a PDF").click()
+        page.get_by_role("link", name="Download the PDF").click()
     pdf = tmp_path / downloading.value.suggested_filename
     downloading.value.save_as(pdf)
     assert pdf.name == "board-pack-2022-23-q3.pdf"

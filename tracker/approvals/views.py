@@ -3,6 +3,7 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from tracker import notifications
 from tracker.approvals import bp, queries, workflow
 from tracker.approvals.forms import ReturnForm
 from tracker.audit import Actor
@@ -30,6 +31,7 @@ def inbox():
             problems, selected = refusal.problems, set(sent)
             status = 400 if not sent else 409
         else:
+            notifications.send_soon()
             flash(_approved_message(approved, db))
             return redirect(url_for("approvals.inbox"))
     waiting = queries.waiting_for(db, current_user.id)
@@ -89,6 +91,7 @@ def return_update(recommendation_id: int):
         except UpdateError as error:
             flash(f"{error}. Nothing was changed.", "error")
         else:
+            notifications.send_soon()
             name = workflow.recommendation_name(db["recommendations"].get(recommendation_id))
             flash(f"The update on {name} is returned to its champions with your reason.")
         return redirect(url_for("approvals.inbox"))

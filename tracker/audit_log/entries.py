@@ -47,10 +47,14 @@ RECORD_KINDS = {
     "boards": RecordKind("the", "board's details", "The board's details"),
     "champions": RecordKind("a", "champion", "Champions"),
     "evidence_files": RecordKind("an", "evidence file", "Evidence files"),
+    "evidence_removals": RecordKind(
+        "an", "evidence file taken off an update", "Evidence files taken off updates"
+    ),
     "findings": RecordKind("a", "finding from the report", "Findings from the report"),
     "frameworks": RecordKind("an", "inspection framework", "Inspection frameworks"),
     "inspections": RecordKind("an", "inspection", "Inspections"),
     "invitations": RecordKind("an", "invitation", "Invitations"),
+    "job_failures": RecordKind("a", "failed background job", "Failed background jobs"),
     "password_resets": RecordKind("a", "password reset link", "Password reset links"),
     "key_lines": RecordKind("a", "key line of enquiry", "Key lines of enquiry"),
     "memberships": RecordKind("a", "user's role on the board", "Users' roles on the board"),
@@ -79,6 +83,7 @@ SUBJECT_COLUMNS = {
     "evidence_files": "original_name",
     "inspections": "title",
     "invitations": "email",
+    "job_failures": "description",
     "key_lines": "text",
     "people": "name",
     "plans": "title",
@@ -124,6 +129,7 @@ FIELD_LABELS = {
     "cancelled_at": "Cancelled",
     "used_at": "Used",
     "requested_by": "Sent by user",
+    "seen_at": "Dismissed",
 }
 
 

@@ -7,14 +7,15 @@ the board's users made outside any board (their own password, two-factor sign-in
 link they asked for), which concern every board they are on.
 """
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from sqlite_utils import Database
 
+from tracker import pagination
 from tracker.audit_log.entries import Names, references_of, snapshots
+from tracker.pagination import Page
 from tracker.uk_time import UK
 
 PER_PAGE = 50
@@ -37,7 +38,7 @@ ROW_IN_PLAN = (
         "coalesce(audit_log.after, audit_log.before), '$.recommendation_id'))",
     ),
     (
-        ("evidence_files",),
+        ("evidence_files", "evidence_removals"),
         "? IN (SELECT recommendations.plan_id FROM progress_updates"
         " JOIN recommendations ON recommendations.id = progress_updates.recommendation_id"
         " WHERE progress_updates.id = json_extract("
@@ -74,45 +75,9 @@ class AuditFilters:
     date_to: date | None = None
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a list of `total` entries."""
-
-    number: int
-    last: int
-    total: int
-    size: int = PER_PAGE
-
-    @property
-    def offset(self) -> int:
-        return (self.number - 1) * self.size
-
-    @property
-    def first_shown(self) -> int:
-        return min(self.offset + 1, self.total)
-
-    @property
-    def last_shown(self) -> int:
-        return min(self.offset + self.size, self.total)
-
-
 def page_of(total: int, requested: str | None, size: int = PER_PAGE) -> Page:
-    """The page asked for in the URL, moved to the nearest page that exists."""
-    last = max(1, math.ceil(total / size))
-    number = int(requested) if requested and requested.isdigit() else 1
-    return Page(min(max(number, 1), last), last, total, size)
-
-
-def pages_to_show(page: Page) -> list[int | None]:
-    """Page numbers to link to: the first, the last and those beside the current one, with
-    None where numbers are left out."""
-    wanted = {1, page.last, page.number - 1, page.number, page.number + 1}
-    shown: list[int | None] = []
-    for number in sorted(n for n in wanted if 1 <= n <= page.last):
-        if shown and number - shown[-1] > 1:
-            shown.append(None)
-        shown.append(number)
-    return shown
+    """The page of entries asked for in the URL, moved to the nearest page that exists."""
+    return pagination.page_of(total, requested, size)
 
 
 def utc_bounds(date_from: date | None, date_to: date | None) -> tuple[str | None, str | None]:

@@ -17,6 +17,7 @@ from tracker.audit_log.forms import AuditLogFilterForm
 from tracker.audit_log.queries import AuditFilters
 from tracker.boards import board_in_url, get_board
 from tracker.db import get_db, open_database
+from tracker.pagination import pages_to_show
 from tracker.permissions import board_role
 from tracker.uk_time import uk_today
 
@@ -43,7 +44,7 @@ def index(board_id: int):
         form,
         entries=[describe(entry, names) for entry in entries],
         page=page,
-        page_numbers=queries.pages_to_show(page),
+        page_numbers=pages_to_show(page),
     )
 
 

@@ -222,10 +222,12 @@ def prune(db: Database, attempts_older_than: timedelta = timedelta(days=30)) -> 
 
 
 def start_session(db: Database, user_id: int, lifetime: timedelta) -> str:
-    """Open a new server-side session for the user and return its random token."""
+    """Open a new server-side session for the user and return its random token. The session
+    notes when the user's previous visit ended (None on a first visit), for their home page."""
     token = secrets.token_urlsafe(32)
     started = now()
     with write_transaction(db):
+        previous_visit = _previous_visit(db, user_id)
         db.execute(
             "UPDATE users SET last_sign_in_at = ? WHERE id = ?", [timestamp(started), user_id]
         )
@@ -236,9 +238,44 @@ def start_session(db: Database, user_id: int, lifetime: timedelta) -> str:
                 "created_at": timestamp(started),
                 "last_used_at": timestamp(started),
                 "expires_at": timestamp(started + lifetime),
+                "previous_visit_at": previous_visit,
             }
         )
     return token
+
+
+def _previous_visit(db: Database, user_id: int) -> str | None:
+    """When the user was last seen: the latest use of their earlier sessions, or, when those
+    have been forgotten (`prune`, an idle session removed), when they last signed in."""
+    return db.execute(
+        "SELECT coalesce((SELECT max(coalesce(last_used_at, created_at)) FROM sessions"
+        " WHERE user_id = :user), (SELECT last_sign_in_at FROM users WHERE id = :user))",
+        {"user": user_id},
+    ).fetchone()[0]
+
+
+def note_session_use(db: Database, token: str) -> None:
+    """Count the session as used now, whenever it was last noted: someone asked to stay
+    signed in."""
+    with write_transaction(db):
+        db.execute(
+            "UPDATE sessions SET last_used_at = ? WHERE token = ? AND ended_at IS NULL",
+            [timestamp(now()), token],
+        )
+
+
+def session_seconds_left(db: Database, token: str, idle_timeout: timedelta) -> int:
+    """How many seconds the session has before it ends, idle or at the end of its lifetime;
+    0 for one that has ended."""
+    row = db.execute(
+        "SELECT coalesce(last_used_at, created_at), expires_at FROM sessions"
+        " WHERE token = ? AND ended_at IS NULL",
+        [token],
+    ).fetchone()
+    if row is None:
+        return 0
+    ends = min(datetime.fromisoformat(row[0]) + idle_timeout, datetime.fromisoformat(row[1]))
+    return max(0, int((ends - now()).total_seconds()))
 
 
 def end_session(db: Database, token: str) -> None:

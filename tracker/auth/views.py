@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -95,6 +96,12 @@ def _after_password(user_id: int, attempt: int):
             "until": (accounts.now() + timedelta(minutes=SECOND_STEP_MINUTES)).timestamp(),
             "next": next_page,
         }
+        if _kept_text().carries_typed_text(request.form):
+            # A redirect would drop the text typed before the session ended: the code page
+            # carries it on, and it is kept only once the code is right. Its form needs the
+            # CSRF token of the session just made, not the one this request cached.
+            g.pop("csrf_token", None)
+            return _sign_in_page("auth/second_factor.html", CodeForm(formdata=None), False)
         return redirect(url_for("auth.second_factor"))
     accounts.attempt_succeeded(db, attempt)
     return open_session(user_id, _safe_next(request.args.get("next")))
@@ -108,7 +115,17 @@ def open_session(user_id: int, next_page: str | None = None):
     session.permanent = True
     login_user(accounts.user_for_session(db, accounts.start_session(db, user_id, lifetime)))
     accounts.prune(db)
-    return redirect(next_page or url_for("plans.index"))
+    # Text typed into an update form as the last session ended goes back into that form.
+    back_to_form = _kept_text().keep_after_sign_in(user_id, request.form)
+    return redirect(back_to_form or next_page or url_for("plans.index"))
+
+
+def _kept_text():
+    """tracker.working_copies.sign_in, imported when first needed: it builds on the update
+    workflow, which is imported after signing in is (the app imports auth first)."""
+    from tracker.working_copies import sign_in
+
+    return sign_in
 
 
 def _fresh_session() -> None:

@@ -1,6 +1,6 @@
-"""Changing the board's status key."""
+"""Changing the board's status key and its evidence storage limit."""
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker import audit
@@ -10,6 +10,7 @@ from tracker.db import get_db, write_transaction
 from tracker.permissions import board_role
 from tracker.rag import DEFAULT_KEY, STATUS_KEYS, status_key_problems
 from tracker.text import clean_text, whole_number
+from tracker.updates import evidence
 
 
 @bp.route("/boards/<id:board_id>/status-key", methods=["GET", "POST"])
@@ -79,3 +80,42 @@ def _save(db, board_id: int, statuses: list[dict], actor: audit.Actor) -> None:
                 audit.insert(
                     db, "status_keys", {"board_id": board_id, "key": status["key"], **row}, actor
                 )
+
+
+@bp.route("/boards/<id:board_id>/evidence-storage", methods=["GET", "POST"])
+@board_role("administrator", board_of=board_in_url)
+def evidence_storage(board_id: int):
+    """How much of its evidence store the board uses, and the board's own limit on it."""
+    db = get_db()
+    default_quota = int(current_app.config["EVIDENCE_QUOTA_BYTES"])
+    usage = evidence.evidence_usage(db, board_id, default_quota)
+    typed = _megabytes(usage.board_quota)
+    problem = None
+    if request.method == "POST":
+        typed = clean_text(request.form.get("quota", ""))
+        try:
+            quota = evidence.read_quota(typed)
+        except evidence.EvidenceError as error:
+            problem = str(error)
+        else:
+            evidence.set_evidence_quota(
+                db, board_id, quota, audit.Actor(current_user.id, g.board_id)
+            )
+            flash(
+                "The board's evidence limit is saved."
+                if quota
+                else "The board uses the installation's evidence limit."
+            )
+            return redirect(url_for("board_settings.evidence_storage", board_id=board_id))
+    return render_template(
+        "board_settings/evidence_storage.html",
+        board=get_board(db, board_id),
+        usage=usage,
+        default_quota=default_quota,
+        typed=typed,
+        problems={"quota": problem} if problem else {},
+    ), 400 if problem else 200
+
+
+def _megabytes(quota_bytes: int | None) -> str:
+    return str(quota_bytes // evidence.MEGABYTE) if quota_bytes else ""

@@ -3,14 +3,17 @@ and awaiting updates, Red items, overdue actions and a chart of status over time
 
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_login import current_user
 from markupsafe import Markup
 
+from tracker.audit import Actor
 from tracker.dashboard.chart import status_chart_svg, status_chart_table
 from tracker.dashboard.queries import dashboard_data
 from tracker.dashboard.summary import summarise
 from tracker.db import get_db
-from tracker.jobs.failures import recent_failures
+from tracker.jobs.failures import SHOWN_FOR_DAYS, recent_failures
+from tracker.jobs.forms import DismissFailureForm, dismiss_as_asked
 from tracker.permissions import board_role
 from tracker.plans.queries import board_of_plan
 from tracker.quarters import Quarter
@@ -69,8 +72,20 @@ def show(plan_id: int):
         update_state_words=UPDATE_STATE_WORDS,
         action_status_words=ACTION_STATUS_WORDS,
         job_failures=recent_failures(get_db(), board_of_plan(get_db(), plan_id)),
+        failures_shown_for_days=SHOWN_FOR_DAYS,
         reminded=last_reminded(get_db(), plan_id, quarter) if quarter else {},
     )
+
+
+@bp.route("/plans/<id:plan_id>/dashboard/dismiss-failure", methods=["POST"])
+@board_role("administrator", board_of=board_of_plan)
+def dismiss_failure(plan_id: int):
+    """Stop showing one of the board's job failures, once an administrator has dealt with it."""
+    form = DismissFailureForm()
+    if not form.validate_on_submit():
+        abort(400)
+    dismiss_as_asked(form, g.board_id, Actor(current_user.id, g.board_id))
+    return redirect(url_for("dashboard.show", plan_id=plan_id))
 
 
 def _default_quarter(current: str | None, quarters: tuple[str, ...]) -> str | None:

@@ -16,6 +16,7 @@ apart); one that still fails is recorded in job_failures, in words, for the admi
 
 import functools
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.signals import SIGNAL_ERROR
 
 from tracker.db import open_database, write_transaction
+from tracker.jobs import claims
 from tracker.security import UnsafeSettings
 
 QUEUE_NAME = "tracker"
@@ -34,12 +36,23 @@ IMMEDIATE = "immediate"
 EXTENSION = "tracker.jobs"
 # Scheduled reminders go out at this many minutes past each hour.
 REMINDERS_MINUTE = "7"
+# The daily summary of notifications goes at 07:00 UK time: the schedule runs in UTC, so the job
+# is started at both hours that can be 07:00 in the UK and sends only in the right one.
+DAILY_NOTIFICATIONS_HOURS = "6,7"
+# How often, at most, an idle worker looks for a new job.
+IDLE_CHECK_SECONDS = 1.0
+# How much less CPU priority the worker takes than the web server (nice(1): 0 to 19).
+WORKER_NICENESS = 19
 # What each job does, in the words an administrator reads when it fails.
 DESCRIPTIONS = {
     "send_scheduled_reminders": "Sending the scheduled reminders",
     "hourly_reminders": "Sending the scheduled reminders",
     "send_plan_reminders": "Sending the reminders an administrator asked for",
     "check": "Checking that background jobs run",
+    "render_pack": "Making a board pack",
+    "read_report": "Reading an uploaded inspection report",
+    "send_notifications": "Emailing people about progress updates submitted, returned or approved",
+    "daily_notifications": "Sending the daily summary emails about progress updates",
 }
 logger = logging.getLogger("tracker.jobs")
 
@@ -65,7 +78,33 @@ class Jobs:
         self.hourly_reminders = self.huey.periodic_task(crontab(minute=REMINDERS_MINUTE), **retry)(
             self._in_app(tasks.hourly_reminders)
         )
+        # Board packs: made by the worker, never in a web request (see tracker.pack.renders).
+        self.render_pack = self.huey.task(**retry)(self._in_app(tasks.render_pack))
+        # Uploaded reports: read into a draft plan by the worker (see tracker.reports.readings).
+        self.read_report = self.huey.task(**retry)(self._in_app(tasks.read_report))
+        # Notifications: each sent as soon as its update is saved, or in a daily summary.
+        self.send_notifications = self.huey.task(**retry)(self._in_app(tasks.send_notifications))
+        self.daily_notifications = self.huey.periodic_task(
+            crontab(minute="0", hour=DAILY_NOTIFICATIONS_HOURS), **retry
+        )(self._in_app(tasks.daily_notifications))
         self.huey.signal(SIGNAL_ERROR)(self._record_failure)
+
+    def requeue_abandoned(self) -> dict[str, int]:
+        """Queue again the packs and reports a stopped worker left undone (see claims)."""
+        from tracker.pack.renders import IN_HAND as PACKS_IN_HAND
+        from tracker.reports.readings import IN_HAND as READINGS_IN_HAND
+
+        db = open_database(self.app.config["DATABASE"])
+        try:
+            packs = claims.abandoned(db, "pack_renders", PACKS_IN_HAND)
+            readings = claims.abandoned(db, "report_readings", READINGS_IN_HAND)
+        finally:
+            db.close()
+        for render_id in packs:
+            self.render_pack(render_id)
+        for reading_id in readings:
+            self.read_report(reading_id)
+        return {"board packs": len(packs), "reports": len(readings)}
 
     def _in_app(self, function: Callable) -> Callable:
         """`function`, run inside an app context of this app (the worker runs jobs on threads
@@ -175,9 +214,21 @@ def run_jobs_command(workers, no_schedule):
         logging.getLogger(name).addHandler(handler)
         logging.getLogger(name).setLevel(logging.INFO)
     consumer = jobs.huey.create_consumer(
-        workers=workers, worker_type="thread", periodic=not no_schedule
+        workers=workers,
+        worker_type="thread",
+        periodic=not no_schedule,
+        # An idle worker looks for new jobs at least once a second (Huey's default backs off
+        # to ten): someone is waiting on the page for each pack and report.
+        max_delay=IDLE_CHECK_SECONDS,
     )
     click.echo(f"Running background jobs from {describe_storage(current_app.config)}.", err=True)
+    # Packs take whole seconds of CPU: the worker yields to the web server's processes, which
+    # answer people waiting on a page. Threads the consumer starts inherit the priority.
+    os.nice(WORKER_NICENESS)
+    requeued = jobs.requeue_abandoned()
+    if any(requeued.values()):
+        counts = ", ".join(f"{count} {what}" for what, count in requeued.items())
+        click.echo(f"Queued again what a stopped worker left undone: {counts}.", err=True)
     consumer.run()
 
 

@@ -5,20 +5,13 @@ from datetime import date
 
 from flask import current_app
 
+from tracker.auth.accounts import now
 from tracker.db import get_db, scalar
+from tracker.jobs.failures import JobFailed
 from tracker.mail import MailSettingsError, SendError
+from tracker.notifications import sending as notifications
 from tracker.reminders import sending
 from tracker.uk_time import uk_today
-
-
-class RemindersFailed(RuntimeError):
-    """Some reminders could not be sent; str() says which plans and why, `board_ids` whose
-    administrators are told if it still fails after the retries. The job is tried again, and
-    a retry sends only what has not gone yet."""
-
-    def __init__(self, message: str, board_ids: list[int]):
-        super().__init__(message)
-        self.board_ids = board_ids
 
 
 def check(value: str) -> dict:
@@ -35,7 +28,7 @@ def send_scheduled_reminders(day: str | None = None) -> dict:
     """Send, for every live plan, the step of its reminder schedule in force on `day`
     (YYYY-MM-DD; today in the UK when None) to everyone who has not had it.
 
-    Returns {"day", "sent", "plans"}; raises RemindersFailed, after recording each failure,
+    Returns {"day", "sent", "plans"}; raises JobFailed, after recording each failure,
     when anything could not be sent, so the job is tried again.
     """
     today = date.fromisoformat(day) if day else uk_today()
@@ -53,7 +46,7 @@ def send_scheduled_reminders(day: str | None = None) -> dict:
             problems.append(f"Plan {plan_id}: {error}")
             board_ids.append(scalar(db, "SELECT board_id FROM plans WHERE id = ?", plan_id))
     if problems:
-        raise RemindersFailed(
+        raise JobFailed(
             f"{len(problems)} of {len(plan_ids)} plans' reminders could not all be sent. "
             + " ".join(problems),
             sorted(set(board_ids)),
@@ -73,5 +66,58 @@ def send_plan_reminders(plan_id: int, day: str) -> dict:
         sent = sending.send(db, now_due, config, "administrator")
     except (SendError, MailSettingsError) as error:
         board_id = scalar(db, "SELECT board_id FROM plans WHERE id = ?", plan_id)
-        raise RemindersFailed(f"Plan {plan_id}: {error}", [board_id]) from error
+        raise JobFailed(f"Plan {plan_id}: {error}", [board_id]) from error
     return {"day": day, "sent": sent}
+
+
+def send_notifications() -> dict:
+    """Email the notifications waiting to go at once (tracker.notifications.sending); raises
+    JobFailed, after recording each failure, so a retry sends what did not go."""
+    outcome = notifications.send_waiting(get_db(), current_app.config)
+    notifications.raise_if_failed(outcome, "Emails about progress updates")
+    return {"sent": outcome.sent}
+
+
+def daily_notifications() -> dict:
+    """The schedule's job: each person's daily summary, in the hour it is due in the UK."""
+    moment = now()
+    if not notifications.digest_due(moment):
+        return {"sent": 0}
+    outcome = notifications.send_digests(get_db(), current_app.config, moment)
+    notifications.raise_if_failed(outcome, "Daily summary emails")
+    return {"sent": outcome.sent}
+
+
+def render_pack(render_id: int) -> dict:
+    """Make the board pack asked for (tracker.pack.renders.make); tried again on failure."""
+    from tracker.pack import renders
+
+    db = get_db()
+    attempts_allowed = int(current_app.config["JOBS_RETRIES"]) + 1
+    try:
+        render = renders.make(db, render_id, attempts_allowed)
+    except Exception as error:  # whatever stopped it, the board's administrators are told
+        board_id = scalar(
+            db,
+            "SELECT board_id FROM plans JOIN pack_renders ON pack_renders.plan_id = plans.id"
+            " WHERE pack_renders.id = ?",
+            render_id,
+        )
+        raise JobFailed(str(error), [board_id]) from error
+    return {"render": render_id, "state": render.state if render else None}
+
+
+def read_report(reading_id: int) -> dict:
+    """Read an uploaded report into a draft plan (tracker.reports.readings.read)."""
+    from tracker.reports import readings
+
+    db = get_db()
+    config = current_app.config
+    try:
+        reading = readings.read(
+            db, reading_id, int(config["UPLOAD_MAX_BYTES"]), int(config["JOBS_RETRIES"]) + 1
+        )
+    except Exception as error:
+        board_id = scalar(db, "SELECT board_id FROM report_readings WHERE id = ?", reading_id)
+        raise JobFailed(str(error), [board_id]) from error
+    return {"reading": reading_id, "state": reading.state if reading else None}

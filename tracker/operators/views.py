@@ -12,6 +12,8 @@ from tracker.auth.forms import ConfirmForm
 from tracker.auth.two_factor_settings import reset_two_factor
 from tracker.concurrency import StaleChange, stale_change_message
 from tracker.db import get_db
+from tracker.jobs.failures import SHOWN_FOR_DAYS, installation_failures
+from tracker.jobs.forms import DismissFailureForm, dismiss_as_asked
 from tracker.operators import boards, bp
 from tracker.operators.forms import BoardForm
 from tracker.permissions import operator
@@ -37,7 +39,20 @@ def index():
         "operators/index.html",
         boards=boards.boards_overview(get_db()),
         mail_to_folder=not current_app.config["MAIL_SERVER"],
+        job_failures=installation_failures(get_db()),
+        failures_shown_for_days=SHOWN_FOR_DAYS,
     )
+
+
+@bp.route("/operator/dismiss-failure", methods=["POST"])
+@operator
+def dismiss_failure():
+    """Stop showing a failed job of the whole installation (no board's), once dealt with."""
+    form = DismissFailureForm()
+    if not form.validate_on_submit():
+        abort(400)
+    dismiss_as_asked(form, None, _actor(None))
+    return redirect(url_for("operators.index"))
 
 
 @bp.route("/operator/boards/new", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ would read any `file://` path into an attachment and fetch any `http://` address
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import HTML
+from weasyprint import HTML, Document
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from tracker import ROOT
@@ -44,16 +44,33 @@ class PackRenderError(Exception):
     """The pack could not be made into a PDF."""
 
 
+# A tagged PDF (PDF/UA) with the stylesheet's hints: the same for laying out and for writing.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "presentational_hints": True}
+
+
 def render_pdf(html: str, title: str, static_folder: Path = STATIC_FOLDER) -> bytes:
     """The pack as a tagged PDF (PDF/UA) with its language and title set. Relative URLs in
     `html` are files in `static_folder`, the only place the pack may fetch from."""
+    return write_pdf(lay_out(html, title, static_folder), title)
+
+
+def lay_out(html: str, title: str, static_folder: Path = STATIC_FOLDER) -> Document:
+    """The pack's pages, laid out: the longer half of making a PDF, after which the number
+    of pages is known."""
     try:
-        document = HTML(
+        return HTML(
             string=html,
             url_fetcher=StaticFilesOnlyFetcher(static_folder),
             base_url=static_folder.resolve().as_uri() + "/",
-        )
-        return document.write_pdf(pdf_variant="pdf/ua-1", presentational_hints=True)
+        ).render(**PDF_OPTIONS)
     # FatalURLFetchingError derives from BaseException, so Flask would not catch it.
     except (FatalURLFetchingError, Exception) as error:
+        raise PackRenderError(f"The board pack for {title!r} could not be made: {error}") from None
+
+
+def write_pdf(document: Document, title: str) -> bytes:
+    """The laid-out pages written as the PDF."""
+    try:
+        return document.write_pdf(**PDF_OPTIONS)
+    except Exception as error:
         raise PackRenderError(f"The board pack for {title!r} could not be made: {error}") from None

@@ -2,19 +2,15 @@
 
 A locked quarter's updates can no longer change, so its pack is made once, stored with its
 SHA-256, and served from the database ever after: the paper the board or the panel read can
-be downloaded again unchanged, even after the software that made it is upgraded. A pack for a
-quarter still open is made afresh each time, since its approved updates may still change.
+be downloaded again unchanged, even after the software that made it is upgraded. The job
+worker makes packs (tracker.pack.renders) and keeps the first one made for a locked quarter.
 
 A pack is kept for one closing of its quarter. When the quarter is reopened its packs stay as
 they were, marked superseded, and closing it again keeps new ones.
-
-Rendering takes a second or more of a worker's time, so each process makes one pack at a time;
-a request that cannot start within a few seconds is told to try again rather than queueing.
 """
 
 import hashlib
 import re
-import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,22 +20,8 @@ from sqlite_utils import Database
 
 from tracker import audit
 from tracker.closing.queries import closing_number, quarter_row, reopenings_of
-from tracker.db import write_transaction
-from tracker.pack.context import VERSIONS
 from tracker.pack.render import render_pdf
 from tracker.plans import queries as plans
-
-ONE_PACK_AT_A_TIME = threading.BoundedSemaphore(1)
-WAIT_FOR_A_TURN_SECONDS = 5
-
-
-class PackBusy(Exception):
-    """Another pack is being made in this process; try again shortly."""
-
-
-class QuarterNotLocked(Exception):
-    """Only a locked quarter's pack is kept (and only it goes to the scrutiny panel); the
-    message says so, for the user."""
 
 
 @dataclass(frozen=True)
@@ -77,17 +59,13 @@ def pack_filename(quarter: str, version: str, covering: bool = False, closing: i
 def make_pdf(
     db: Database, plan_id: int, quarter: str, *, version: str, covering: bool, made_on: date
 ) -> bytes:
-    """A new PDF of the pack, one render at a time in this process."""
+    """A new PDF of the pack, made here and now (the command line's `pack`; the pages ask
+    the job worker, see tracker.pack.renders)."""
     from tracker.pack import pack_html  # the package imports this module
 
-    if not ONE_PACK_AT_A_TIME.acquire(timeout=WAIT_FOR_A_TURN_SECONDS):
-        raise PackBusy("Another board pack is being made. Try again in a minute.")
-    try:
-        html = pack_html(db, plan_id, quarter, made_on, version=version, covering=covering)
-        title = plans.get_plan(db, plan_id)["title"]
-        return render_pdf(html, title, Path(current_app.static_folder))
-    finally:
-        ONE_PACK_AT_A_TIME.release()
+    html = pack_html(db, plan_id, quarter, made_on, version=version, covering=covering)
+    title = plans.get_plan(db, plan_id)["title"]
+    return render_pdf(html, title, Path(current_app.static_folder))
 
 
 def is_locked(db: Database, plan_id: int, quarter: str) -> bool:
@@ -104,53 +82,41 @@ def closing_of(db: Database, plan_id: int, quarter: str) -> int:
     return closing_number(db, row["id"] if row else None)
 
 
-def kept_pack(
+def keep_pack(
     db: Database,
     plan_id: int,
     quarter: str,
     version: str,
     *,
     covering: bool,
+    pdf: bytes,
+    closing: int,
     made_by: int | None,
-) -> KeptPack:
-    """The stored pack of a locked quarter's latest closing, made and stored the first time
-    it is asked for."""
-    if version not in VERSIONS:
-        raise ValueError(f"{version!r} is not a version of the pack")
-    covering = covering and version == "scrutiny"
-    found = find_kept_pack(db, plan_id, quarter, version, covering)
-    if found:
-        return found
-    if not is_locked(db, plan_id, quarter):
-        raise QuarterNotLocked(f"{quarter} is not closed yet, so its pack is not kept")
-    closing = closing_of(db, plan_id, quarter)
-    # Rendered before taking the write lock: other writers need not wait for WeasyPrint.
-    pdf = make_pdf(db, plan_id, quarter, version=version, covering=covering, made_on=date.today())
-    with write_transaction(db):
-        if not is_locked(db, plan_id, quarter) or closing_of(db, plan_id, quarter) != closing:
-            raise QuarterNotLocked(
-                f"{quarter} was reopened while its pack was being made, so the pack was not "
-                "kept. Download it again once the quarter is closed."
-            )
-        # Someone else may have stored it while this one rendered: theirs is the record.
-        if not find_kept_pack(db, plan_id, quarter, version, covering):
-            audit.insert(
-                db,
-                "packs",
-                {
-                    "plan_id": plan_id,
-                    "quarter": quarter,
-                    "closing": closing,
-                    "version": version,
-                    "with_covering_report": int(covering),
-                    "pdf": pdf,
-                    "sha256": hashlib.sha256(pdf).hexdigest(),
-                    "size": len(pdf),
-                    "made_by": made_by,
-                },
-                audit.Actor(made_by, plans.board_of_plan(db, plan_id)),
-            )
-    return find_kept_pack(db, plan_id, quarter, version, covering)
+) -> bool:
+    """Keep `pdf` as the pack of the quarter's `closing`, inside the caller's transaction,
+    unless the quarter has been reopened since (or closed again) or a pack is already kept
+    for that closing: the first one kept is the record. Whether it was kept."""
+    if not is_locked(db, plan_id, quarter) or closing_of(db, plan_id, quarter) != closing:
+        return False
+    if find_kept_pack(db, plan_id, quarter, version, covering):
+        return False
+    audit.insert(
+        db,
+        "packs",
+        {
+            "plan_id": plan_id,
+            "quarter": quarter,
+            "closing": closing,
+            "version": version,
+            "with_covering_report": int(covering),
+            "pdf": pdf,
+            "sha256": hashlib.sha256(pdf).hexdigest(),
+            "size": len(pdf),
+            "made_by": made_by,
+        },
+        audit.Actor(made_by, plans.board_of_plan(db, plan_id)),
+    )
+    return True
 
 
 def find_kept_pack(

@@ -4,23 +4,30 @@ Excel or Word, and see the packs kept for closed quarters."""
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Response, abort, g, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 
 from tracker.db import get_db
-from tracker.pack import bp, pack_html
+from tracker.jobs import jobs_for
+from tracker.pack import bp, pack_html, renders
 from tracker.pack.context import VERSIONS, build_pack_context
 from tracker.pack.exports import export_filename, plan_document, plan_workbook
-from tracker.pack.render import PackRenderError
 from tracker.pack.store import (
-    PackBusy,
-    QuarterNotLocked,
+    find_kept_pack,
     is_locked,
-    kept_pack,
     kept_pack_by_id,
     kept_packs_of,
-    make_pdf,
     pack_filename,
 )
 from tracker.permissions import board_member
@@ -110,38 +117,107 @@ def preview(plan_id):
 @bp.get("/plans/<id:plan_id>/pack/download")
 @board_member(board_of=plans.board_of_plan)
 def download(plan_id):
-    """The PDF: the kept one for a closed quarter, a fresh one for a quarter still open."""
+    """The PDF: the kept one for a closed quarter when there is one; otherwise the pack is
+    asked of the job worker, and this answers with the page that follows it (or, when the job
+    has already finished, the file itself)."""
     db = get_db()
     choice, problems = _choice(db, plan_id)
     if problems:
         return _choose_page(db, plan_id, choice, problems, status=400)
-    try:
-        if is_locked(db, plan_id, choice.quarter):
-            kept = kept_pack(
-                db,
-                plan_id,
-                choice.quarter,
-                choice.version,
-                covering=choice.covering,
-                made_by=current_user.id,
-            )
-            return _file(kept.pdf, "application/pdf", kept.filename, etag=kept.sha256)
-        pdf = make_pdf(
-            db,
-            plan_id,
-            choice.quarter,
-            version=choice.version,
-            covering=choice.covering,
-            made_on=date.today(),
-        )
-    except PackBusy as busy:
-        return _choose_page(db, plan_id, choice, [("download", str(busy))], status=503)
-    except QuarterNotLocked as reopened:
-        return _choose_page(db, plan_id, choice, [("download", str(reopened))], status=409)
-    except PackRenderError:
-        abort(500)
-    name = pack_filename(choice.quarter, choice.version, choice.covering)
-    return _file(pdf, "application/pdf", name)
+    render = None
+    if not find_kept_pack(db, plan_id, choice.quarter, choice.version, choice.covering):
+        render = ask_for_pack(db, plan_id, choice, current_user.id)
+        if not render.ready:
+            return redirect(url_for("pack.progress", plan_id=plan_id, render_id=render.id), 303)
+    return _pack_file(db, plan_id, choice.quarter, choice.version, choice.covering, render)
+
+
+def ask_for_pack(db, plan_id: int, choice: PackChoice, requested_by: int | None):
+    """The request for the pack `choice`, dated today, queued for the worker if new."""
+    render, new = renders.ask(
+        db,
+        plan_id,
+        choice.quarter,
+        choice.version,
+        covering=choice.covering,
+        made_on=date.today(),
+        requested_by=requested_by,
+    )
+    if new:
+        # Run at once where there is no worker (tests, ":memory:"): the answer may be ready.
+        jobs_for(current_app._get_current_object()).render_pack(render.id)
+        render = renders.get(db, render.id)
+    return render
+
+
+@bp.get("/plans/<id:plan_id>/pack/made/<id:render_id>")
+@board_member(board_of=renders.board_of_render)
+def progress(plan_id, render_id):
+    """How far the worker has got with a pack, and the PDF when it is ready. Works without
+    JavaScript ("Check again"); with it, the page follows the pack by itself."""
+    db = get_db()
+    render = _render_of(db, plan_id, render_id)
+    return render_template(
+        "pack/progress.html",
+        plan=plans.get_plan(db, plan_id),
+        render=render,
+        status=renders.status(db, render),
+        pdf_url=url_for("pack.made_pdf", plan_id=plan_id, render_id=render_id),
+        again_url=url_for("pack.download", plan_id=plan_id, **_choice_args(render)),
+        status_url=url_for("pack.progress_data", plan_id=plan_id, render_id=render_id),
+        check_url=request.path,
+    )
+
+
+@bp.get("/plans/<id:plan_id>/pack/made/<id:render_id>.json")
+@board_member(board_of=renders.board_of_render)
+def progress_data(plan_id, render_id):
+    db = get_db()
+    return jsonify(renders.status(db, _render_of(db, plan_id, render_id)))
+
+
+@bp.get("/plans/<id:plan_id>/pack/made/<id:render_id>.pdf")
+@board_member(board_of=renders.board_of_render)
+def made_pdf(plan_id, render_id):
+    """A made pack's PDF; one replaced since by a newer pack of the same kind is asked again."""
+    db = get_db()
+    render = _render_of(db, plan_id, render_id)
+    if not render.ready:
+        if render.state in renders.IN_HAND:
+            return redirect(url_for("pack.progress", plan_id=plan_id, render_id=render_id), 303)
+        return redirect(url_for("pack.download", plan_id=plan_id, **_choice_args(render)), 303)
+    return _pack_file(db, plan_id, render.quarter, render.version, render.covering, render)
+
+
+def _render_of(db, plan_id: int, render_id: int) -> renders.Render:
+    """The plan's pack request, if the person may have that pack (the scrutiny panel: only
+    its version, of closed quarters)."""
+    render = renders.get(db, render_id)
+    if g.role == "scrutiny" and (
+        render.version != "scrutiny" or not is_locked(db, plan_id, render.quarter)
+    ):
+        abort(404)
+    return render
+
+
+def _pack_file(db, plan_id: int, quarter: str, version: str, covering: bool, render=None):
+    """The PDF of the pack kept for a closed quarter, the record, when there is one; else the
+    one `render` made."""
+    kept = find_kept_pack(db, plan_id, quarter, version, covering)
+    if kept:
+        return _file(kept.pdf, "application/pdf", kept.filename, etag=kept.sha256)
+    found = renders.pdf_of(db, render.id) if render else None
+    if found is None:
+        abort(404)
+    pdf, sha256 = found
+    return _file(pdf, "application/pdf", pack_filename(quarter, version, covering), etag=sha256)
+
+
+def _choice_args(render: renders.Render) -> dict:
+    args = {"quarter": render.quarter, "version": render.version}
+    if render.covering:
+        args["covering"] = "yes"
+    return args
 
 
 @bp.get("/plans/<id:plan_id>/pack/kept")

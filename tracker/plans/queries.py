@@ -113,8 +113,10 @@ def recommendations_of(
 def get_recommendation(
     db: Database, recommendation_id: int, *, approved_only: bool, published_only: bool = False
 ) -> dict:
-    """One recommendation as `recommendations_of` gives it, plus every revision of its updates
-    (filtered as there), newest first."""
+    """One recommendation as `recommendations_of` gives it, plus `latest_revisions`: the latest
+    revision of its update in each quarter (filtered as there), newest quarter first, each with
+    `revision_count`, how many revisions of that quarter's update the same filter shows. Every
+    revision is kept, so the full history is read a page at a time (`revisions_on_page`)."""
     plan_id = scalar(db, "SELECT plan_id FROM recommendations WHERE id = ?", recommendation_id)
     recommendation = next(
         r
@@ -123,10 +125,76 @@ def get_recommendation(
         )
         if r["id"] == recommendation_id
     )
-    recommendation["revisions"] = _revisions(
+    recommendation["latest_revisions"] = _latest_revisions(
         db, recommendation_id, approved_only=approved_only, published_only=published_only
     )
     return recommendation
+
+
+def get_recommendation_details(db: Database, recommendation_id: int) -> dict:
+    """The recommendation's own row (number, wording, plan), without its updates."""
+    return db["recommendations"].get(recommendation_id)
+
+
+def quarter_with_revisions(
+    db: Database,
+    recommendation_id: int,
+    label: str | None,
+    *,
+    approved_only: bool,
+    published_only: bool = False,
+) -> dict | None:
+    """The quarter called `label` (by default the latest) in which the recommendation has
+    revisions the filters show, with `revision_count`; None when it has none there."""
+    visible = _visible(approved_only, published_only)
+    chosen = "AND quarters.label = ?" if label is not None else ""
+    return next(
+        db.query(
+            f"""
+            SELECT quarters.*, count(*) AS revision_count
+            FROM progress_updates AS updates
+            JOIN quarters ON quarters.id = updates.quarter_id
+            WHERE updates.recommendation_id = ? {visible} {chosen}
+            GROUP BY quarters.id
+            ORDER BY quarters.starts_on DESC LIMIT 1
+            """,  # noqa: S608 - `visible` and `chosen` are constant strings
+            [recommendation_id, *([label] if label is not None else [])],
+        ),
+        None,
+    )
+
+
+def revisions_on_page(
+    db: Database,
+    recommendation_id: int,
+    quarter_id: int,
+    *,
+    limit: int,
+    offset: int,
+    approved_only: bool,
+    published_only: bool = False,
+) -> list[dict]:
+    """Up to `limit` revisions of the recommendation's update for the quarter, newest first,
+    after skipping `offset`, filtered as `recommendations_of`; each with its author's name and
+    `previous`, the revision before it that the same filters show (None for the first)."""
+    visible = _visible(approved_only, published_only)
+    rows = db.query(
+        f"""
+        SELECT updates.*, quarters.label AS quarter, users.name AS author
+        FROM progress_updates AS updates
+        JOIN quarters ON quarters.id = updates.quarter_id
+        LEFT JOIN users ON users.id = updates.author_id
+        WHERE updates.recommendation_id = ? AND updates.quarter_id = ? {visible}
+        ORDER BY updates.revision DESC LIMIT ? OFFSET ?
+        """,  # noqa: S608 - `visible` is made of constant strings
+        # One more than the page shows: the revision its oldest one changed.
+        [recommendation_id, quarter_id, limit + 1, offset],
+    )
+    status_key = status_key_of(db, board_of_recommendation(db, recommendation_id))
+    revisions = [_with_status(row, status_key) for row in rows]
+    for newer, older in zip(revisions, [*revisions[1:], None], strict=True):
+        newer["previous"] = older
+    return revisions[:limit]
 
 
 def plan_as_data(
@@ -351,20 +419,38 @@ def _latest_updates(
     return [_with_status(row, status_key) for row in rows]
 
 
-def _revisions(
+def _visible(approved_only: bool, published_only: bool) -> str:
+    """The SQL that keeps only the revisions the filters show (of `updates` joined to
+    `quarters`)."""
+    visible = "AND updates.state = 'approved'" if approved_only else ""
+    return visible + (f" {PUBLISHED}" if published_only else "")
+
+
+def _latest_revisions(
     db: Database, recommendation_id: int, *, approved_only: bool, published_only: bool
 ) -> list[dict]:
-    visible = "AND updates.state = 'approved'" if approved_only else ""
-    visible += f" {PUBLISHED}" if published_only else ""
+    visible = _visible(approved_only, published_only)
     rows = db.query(
         f"""
-        SELECT updates.*, quarters.label AS quarter, users.name AS author
-        FROM progress_updates AS updates
+        WITH shown AS (
+            SELECT updates.id, updates.quarter_id,
+                   row_number() OVER (
+                       PARTITION BY updates.quarter_id ORDER BY updates.revision DESC
+                   ) AS newest_first,
+                   count(*) OVER (PARTITION BY updates.quarter_id) AS revision_count
+            FROM progress_updates AS updates
+            JOIN quarters ON quarters.id = updates.quarter_id
+            WHERE updates.recommendation_id = ? {visible}
+        )
+        SELECT updates.*, quarters.label AS quarter, users.name AS author,
+               shown.revision_count
+        FROM shown
+        JOIN progress_updates AS updates ON updates.id = shown.id
         JOIN quarters ON quarters.id = updates.quarter_id
         LEFT JOIN users ON users.id = updates.author_id
-        WHERE updates.recommendation_id = ? {visible}
-        ORDER BY quarters.starts_on DESC, updates.revision DESC
-        """,  # noqa: S608 - `visible` is one of two constant strings
+        WHERE shown.newest_first = 1
+        ORDER BY quarters.starts_on DESC
+        """,  # noqa: S608 - `visible` is made of constant strings
         [recommendation_id],
     )
     status_key = status_key_of(db, board_of_recommendation(db, recommendation_id))

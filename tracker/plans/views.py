@@ -1,6 +1,6 @@
 """Pages for plans and recommendations."""
 
-from flask import abort, flash, g, jsonify, redirect, render_template, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.audit import Actor
@@ -9,15 +9,20 @@ from tracker.concurrency import StaleChange, stale_change_message
 from tracker.db import get_db
 from tracker.due_dates import iso_due_in_words
 from tracker.lifecycle.states import reporting_steps
+from tracker.pagination import page_of, pages_to_show
 from tracker.people.queries import people_of_board
 from tracker.permissions import board_member, board_role, sees_unapproved, signed_in
 from tracker.plans import bp, queries
 from tracker.plans.champions import champions_fingerprint, set_champions
 from tracker.plans.forms import ChampionsForm
+from tracker.plans.history import changed_parts
 from tracker.reports.extraction import source_excerpt
 from tracker.scrutiny.queries import latest_published_summary
 from tracker.uk_time import uk_today
 from tracker.updates.workflow import is_champion
+
+# Revisions of one quarter's update shown on a page of its history.
+REVISIONS_PER_PAGE = 20
 
 
 @bp.route("/")
@@ -86,14 +91,10 @@ def data(plan_id: int):
 @bp.route("/recommendations/<id:recommendation_id>")
 @board_member(board_of=queries.board_of_recommendation)
 def recommendation(recommendation_id: int):
-    """One recommendation: its key lines of enquiry, champions and the history of its updates."""
+    """One recommendation: its key lines of enquiry, champions and the latest revision of its
+    update in each quarter, each linked to that quarter's full history."""
     db = get_db()
-    found = queries.get_recommendation(
-        db,
-        recommendation_id,
-        approved_only=not sees_unapproved(g.role),
-        published_only=not sees_unapproved(g.role),
-    )
+    found = queries.get_recommendation(db, recommendation_id, **_shown_to(g.role))
     plan = queries.get_plan(db, found["plan_id"])
     return render_template(
         "plans/recommendation.html",
@@ -108,6 +109,52 @@ def recommendation(recommendation_id: int):
             or (g.role == "champion" and is_champion(db, g.person_id, recommendation_id))
         ),
     )
+
+
+@bp.route("/recommendations/<id:recommendation_id>/history")
+@board_member(board_of=queries.board_of_recommendation)
+def history(recommendation_id: int):
+    """Every revision of the recommendation's update for `?quarter=` (by default the latest
+    quarter it has one for), newest first, REVISIONS_PER_PAGE to a `?page=`, each with what it
+    changed; the scrutiny panel sees approved updates of closed quarters only, as on the
+    recommendation's page."""
+    db = get_db()
+    shown = _shown_to(g.role)
+    asked = (request.args.get("quarter") or "").strip() or None
+    quarter = queries.quarter_with_revisions(db, recommendation_id, asked, **shown)
+    if quarter is None:
+        return render_template(
+            "errors/error.html",
+            code=404,
+            title="No updates to show for that quarter",
+            advice="This recommendation has no updates you can see for the quarter in the web"
+            " address. Go back to the recommendation and follow the link beside a quarter's"
+            " update.",
+        ), 404
+    page = page_of(quarter["revision_count"], request.args.get("page"), REVISIONS_PER_PAGE)
+    revisions = queries.revisions_on_page(
+        db, recommendation_id, quarter["id"], limit=page.size, offset=page.offset, **shown
+    )
+    found = queries.get_recommendation_details(db, recommendation_id)
+    return render_template(
+        "plans/history.html",
+        recommendation=found,
+        plan=queries.get_plan(db, found["plan_id"]),
+        quarter=quarter,
+        revisions=[
+            revision | {"changed": changed_parts(revision["previous"], revision)}
+            for revision in revisions
+        ],
+        page=page,
+        page_numbers=pages_to_show(page),
+    )
+
+
+def _shown_to(role: str) -> dict[str, bool]:
+    """Which updates the role sees: everything for administrators and champions; approved
+    updates of closed quarters for the scrutiny panel."""
+    hidden = not sees_unapproved(role)
+    return {"approved_only": hidden, "published_only": hidden}
 
 
 @bp.route("/recommendations/<id:recommendation_id>/champions", methods=["GET", "POST"])

@@ -5,6 +5,11 @@ A schedule is written as days before the deadline, largest first: "14,3,0" remin
 before, 3 days before and on the day. Each of those is a *step*; after the deadline, each
 week overdue is a step too ("overdue-week-1" seven days after the deadline, and so on) when
 the plan reminds weekly while overdue. Each step is sent to each person once.
+
+Weekly reminders stop, though an update is still missing, once the quarter's board meeting
+has passed (the board has met without it; the administrator follows it up from there) and at
+the latest MAX_OVERDUE_WEEKS weeks after the deadline, so a forgotten quarter does not email
+its champions for ever.
 """
 
 import re
@@ -14,6 +19,7 @@ from datetime import date, timedelta
 DEFAULT_DAYS = "14,3,0"
 MAX_DAYS_BEFORE = 90
 MAX_STEPS = 10
+MAX_OVERDUE_WEEKS = 6
 NO_DEADLINE = "no-deadline"
 _NUMBER = re.compile(r"[0-9]{1,3}")
 
@@ -76,15 +82,27 @@ def step_name(days_before: int) -> str:
     return f"{days_before}-day{'' if days_before == 1 else 's'}-before"
 
 
+def last_overdue_day(deadline: date, board_meeting: date | None = None) -> date:
+    """The last day a weekly overdue reminder can go: the day of the board meeting, or the
+    last day of the MAX_OVERDUE_WEEKS-th week after the deadline if that comes first."""
+    cap = deadline + timedelta(weeks=MAX_OVERDUE_WEEKS + 1, days=-1)
+    return min(cap, board_meeting) if board_meeting else cap
+
+
 def step_due(
-    deadline: date, days: tuple[int, ...], overdue_weekly: bool, today: date
+    deadline: date,
+    days: tuple[int, ...],
+    overdue_weekly: bool,
+    today: date,
+    board_meeting: date | None = None,
 ) -> Step | None:
     """The step in force on `today`, or None between steps.
 
     Before the deadline that is the latest step whose day has come (so a reminder missed on
     its day, say while the worker was stopped, still goes until the next step is due); on the
     deadline it is "on-the-day" when the schedule has it; after it, "overdue-week-N" from N
-    weeks after the deadline for the rest of that week, when the plan reminds while overdue.
+    weeks after the deadline for the rest of that week, when the plan reminds while overdue,
+    up to `last_overdue_day`.
     """
     if today <= deadline:
         days_left = (deadline - today).days
@@ -94,18 +112,22 @@ def step_due(
         day = min(reached)
         return Step(step_name(day), deadline - timedelta(days=day))
     weeks = (today - deadline).days // 7
-    if not overdue_weekly or weeks < 1:
+    if not overdue_weekly or weeks < 1 or today > last_overdue_day(deadline, board_meeting):
         return None
     return Step(f"overdue-week-{weeks}", deadline + timedelta(weeks=weeks), overdue=True)
 
 
 def next_step(
-    deadline: date, days: tuple[int, ...], overdue_weekly: bool, today: date
+    deadline: date,
+    days: tuple[int, ...],
+    overdue_weekly: bool,
+    today: date,
+    board_meeting: date | None = None,
 ) -> Step | None:
     """The first step after `today`, or None when the schedule has no more."""
     for offset in range(1, MAX_DAYS_BEFORE + 8):
         day = today + timedelta(days=offset)
-        step = step_due(deadline, days, overdue_weekly, day)
+        step = step_due(deadline, days, overdue_weekly, day, board_meeting)
         if step is not None and step.on == day:
             return step
     return None

@@ -25,6 +25,7 @@ from tracker.reminders.schedule import (
     NO_DEADLINE,
     ScheduleError,
     Step,
+    last_overdue_day,
     next_step,
     parse_days,
     step_due,
@@ -110,14 +111,17 @@ def due_now(
             return nothing("no update deadline is set, so no reminder is scheduled")
         step = Step(NO_DEADLINE, None)
     else:
-        step = step_due(deadline, days, overdue_weekly, today)
+        meeting = reminders.board_meeting_on
+        step = step_due(deadline, days, overdue_weekly, today, meeting)
         if step is None:
-            upcoming = next_step(deadline, days, overdue_weekly, today)
-            then = (
-                f"the next reminder is on {long_date(upcoming.on)} ({upcoming.name})"
-                if upcoming
-                else "no more reminders are scheduled"
-            )
+            upcoming = next_step(deadline, days, overdue_weekly, today, meeting)
+            stopped_on = last_overdue_day(deadline, meeting)
+            if upcoming:
+                then = f"the next reminder is on {long_date(upcoming.on)} ({upcoming.name})"
+            elif overdue_weekly and today > stopped_on:
+                then = f"weekly overdue reminders stopped after {long_date(stopped_on)}"
+            else:
+                then = "no more reminders are scheduled"
             if today > deadline:
                 return nothing(
                     f"the update deadline for {reminders.quarter} ({deadline.isoformat()})"

@@ -10,7 +10,14 @@ from tracker.mail import MailSettingsError, as_text, long_date
 from tracker.permissions import board_role
 from tracker.plans.queries import board_of_plan
 from tracker.reminders import bp, sending
-from tracker.reminders.schedule import ScheduleError, format_days, next_step, parse_days
+from tracker.reminders.schedule import (
+    MAX_OVERDUE_WEEKS,
+    ScheduleError,
+    format_days,
+    last_overdue_day,
+    next_step,
+    parse_days,
+)
 from tracker.uk_time import uk_today
 
 
@@ -53,6 +60,7 @@ def settings(plan_id: int):
         overdue_weekly=overdue_weekly,
         problems=problems,
         preview=None if problems else _preview(plan_id),
+        max_overdue_weeks=MAX_OVERDUE_WEEKS,
     ), 400 if problems else 200
 
 
@@ -89,7 +97,8 @@ def _plan(plan_id: int) -> dict:
 
 
 def _preview(plan_id: int) -> dict:
-    """What "Send reminders now" would send today, as text, and when the schedule sends next."""
+    """What "Send reminders now" would send today, as text, when the schedule sends next, and
+    the last day weekly overdue reminders can go for the current quarter."""
     db = get_db()
     today = uk_today()
     try:
@@ -97,7 +106,14 @@ def _preview(plan_id: int) -> dict:
             db, plan_id, current_app.config, today, scheduled=False, by_hand=True
         )
     except MailSettingsError as error:
-        return {"problem": str(error), "messages": [], "next": None, "log": []}
+        return {
+            "problem": str(error),
+            "messages": [],
+            "unreachable": [],
+            "next": None,
+            "overdue_until": None,
+            "log": [],
+        }
     reminders = now_due.reminders
     upcoming = None
     if reminders.deadline:
@@ -106,12 +122,30 @@ def _preview(plan_id: int) -> dict:
         except ScheduleError:
             days = ()
         upcoming = next_step(
-            reminders.deadline, days, bool(_plan(plan_id)["reminder_overdue_weekly"]), today
+            reminders.deadline,
+            days,
+            bool(_plan(plan_id)["reminder_overdue_weekly"]),
+            today,
+            reminders.board_meeting_on,
         )
     return {
         "problem": reminders.not_sent_because,
         "messages": [as_text(item.message) for item in now_due.outgoing],
+        # Champions no email can reach, said before anyone presses the button.
+        "unreachable": [
+            {
+                "name": person.champion.name,
+                "person_id": person.champion.person_id,
+                "reason": person.reason,
+            }
+            for person in reminders.unreachable
+        ],
         "next": long_date(upcoming.on, weekday=True) if upcoming else None,
+        "overdue_until": long_date(
+            last_overdue_day(reminders.deadline, reminders.board_meeting_on), weekday=True
+        )
+        if reminders.deadline
+        else None,
         "log": list(
             db.query(
                 "SELECT kind, name, email, step, outcome, error, sent_at, claimed_at"

@@ -1,6 +1,16 @@
 """Uploading a report, reviewing the draft plan read from it, and creating the plan."""
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from tracker.audit import Actor
@@ -8,11 +18,11 @@ from tracker.auth.accounts import memberships
 from tracker.boards import board_in_url, get_board
 from tracker.concurrency import StaleChange, stale_change_message
 from tracker.db import get_db
+from tracker.jobs import jobs_for
 from tracker.people.queries import people_of_board
 from tracker.permissions import board_role, signed_in
-from tracker.reports import bp, drafts, imports
+from tracker.reports import bp, drafts, imports, readings
 from tracker.reports.extraction import RATING_WORDS, source_excerpt
-from tracker.reports.formats import ReportFileError, read_pasted_text, read_report
 from tracker.reports.forms import UploadForm
 from tracker.text import clean_text
 from tracker.updates.evidence import readable_name
@@ -51,28 +61,58 @@ def upload(board_id: int):
     db = get_db()
     form = UploadForm()
     if form.validate_on_submit():
-        limit = current_app.config["UPLOAD_MAX_BYTES"]
-        try:
-            if form.report.data:
-                # Shown on pages and kept as the plan's source: no folders, no disguising
-                # right-to-left or control characters.
-                filename = readable_name(form.report.data.filename) or "report"
-                text = read_report(filename, form.report.data.read(limit + 1), limit)
-            else:
-                filename, text = "pasted text", read_pasted_text(form.pasted.data, limit)
-        except ReportFileError as error:
-            form.report.errors.append(str(error))
+        # Kept as sent (no more than the limit and a byte, to tell a file that is too large)
+        # and read by the job worker: reading a long PDF ties up nobody's web page.
+        if form.report.data:
+            # Shown on pages and kept as the plan's source: no folders, no disguising
+            # right-to-left or control characters.
+            filename = readable_name(form.report.data.filename) or "report"
+            content = form.report.data.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
         else:
-            import_id = imports.start_import(
-                db, board_id, filename, text, Actor(current_user.id, board_id)
-            )
-            return redirect(url_for("reports.review", import_id=import_id))
+            filename, content = "pasted text", form.pasted.data.encode("utf-8", "replace")
+        actor = Actor(current_user.id, board_id)
+        reading_id = readings.queue(
+            db, board_id, filename, content, pasted=not form.report.data, actor=actor
+        )
+        jobs_for(current_app._get_current_object()).read_report(reading_id)
+        reading = readings.get(db, reading_id)  # read already where jobs run at once
+        if reading.state == "done":
+            return redirect(url_for("reports.review", import_id=reading.import_id))
+        if reading.state == "failed":
+            # Refused while the form waited: the form says why, and nothing is kept.
+            readings.forget(db, reading_id)
+            form.report.errors.append(reading.error)
+        else:
+            return redirect(url_for("reports.reading", board_id=board_id, reading_id=reading_id))
     return render_template(
         "reports/upload.html",
         form=form,
         board=get_board(db, board_id),
         earlier=imports.imports_of_board(db, board_id),
     ), 400 if form.errors else 200
+
+
+@bp.route("/boards/<id:board_id>/reports/reading/<id:reading_id>")
+@board_role(*ADMINISTRATOR, board_of=readings.board_of_reading)
+def reading(board_id: int, reading_id: int):
+    """An uploaded report being read by the job worker; once read, its draft plan."""
+    db = get_db()
+    found = readings.get(db, reading_id)
+    if found.state == "done":
+        return redirect(url_for("reports.review", import_id=found.import_id))
+    return render_template(
+        "reports/reading.html",
+        board=get_board(db, board_id),
+        reading=found,
+        status=readings.status(found),
+        status_url=url_for("reports.reading_status", board_id=board_id, reading_id=reading_id),
+    )
+
+
+@bp.route("/boards/<id:board_id>/reports/reading/<id:reading_id>.json")
+@board_role(*ADMINISTRATOR, board_of=readings.board_of_reading)
+def reading_status(board_id: int, reading_id: int):
+    return jsonify(readings.status(readings.get(get_db(), reading_id)))
 
 
 @bp.route("/imports/<id:import_id>", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from flask import (
     current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -18,12 +19,15 @@ from werkzeug.exceptions import HTTPException
 from tracker.audit import Actor
 from tracker.db import get_db
 from tracker.errors import MESSAGES
-from tracker.pack.store import PackBusy, QuarterNotLocked, kept_pack
+from tracker.pack import renders
+from tracker.pack.store import find_kept_pack
+from tracker.pack.views import PackChoice, ask_for_pack
 from tracker.permissions import board_member, board_role, public
 from tracker.plans import queries as plans
 from tracker.scrutiny import bp, links, shared
 from tracker.scrutiny.forms import ShareLinkForm
 from tracker.scrutiny.queries import chosen_quarter, published_plan, published_quarters
+from tracker.text import whole_number
 from tracker.uk_time import uk_today
 
 # A share page must not hand its address (the token) to another site, be kept by a browser or
@@ -146,7 +150,8 @@ def published_through_link(token: str):
 @shared.get("/shared/<token>/pack.pdf")
 @public
 def pack_through_link(token: str):
-    """The scrutiny panel's pack for a published quarter, as kept when first made."""
+    """The scrutiny panel's pack for a published quarter, as kept when first made: asked of
+    the job worker the first time, with a page that follows it until it is ready."""
     db = get_db()
     link = links.open_link(db, token, uk_today())
     if link is None:
@@ -154,16 +159,46 @@ def pack_through_link(token: str):
     quarter = chosen_quarter(request.args.get("quarter"), published_quarters(db, link["plan_id"]))
     if quarter is None:
         return _problem(*NOT_PUBLISHED, 404)
-    try:
-        kept = kept_pack(db, link["plan_id"], quarter, "scrutiny", covering=False, made_by=None)
-    except PackBusy as busy:
-        return _problem("The pack cannot be made just now", str(busy), 503)
-    except QuarterNotLocked:  # reopened while the pack was being made
-        return _problem(*NOT_PUBLISHED, 404)
+    kept = find_kept_pack(db, link["plan_id"], quarter, "scrutiny", False)
+    if kept is None:
+        choice = PackChoice(quarter, "scrutiny", covering=False)
+        render = ask_for_pack(db, link["plan_id"], choice, requested_by=None)
+        kept = find_kept_pack(db, link["plan_id"], quarter, "scrutiny", False)
+        if kept is None:
+            return _pack_progress(db, token, link["plan_id"], quarter, render)
     response = Response(kept.pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{kept.filename}"'
     response.set_etag(kept.sha256)
     return response
+
+
+@shared.get("/shared/<token>/pack-status.json")
+@public
+def pack_status_through_link(token: str):
+    """How far the worker has got with a pack the link asked for (`?render=` its id)."""
+    db = get_db()
+    link = links.open_link(db, token, uk_today())
+    render_id = whole_number(request.args.get("render", ""))
+    render = renders.get(db, render_id) if link and render_id else None
+    if render is None or render.plan_id != link["plan_id"] or render.version != "scrutiny":
+        return jsonify({"error": "There is no such pack"}), 404
+    return jsonify(renders.status(db, render))
+
+
+def _pack_progress(db, token: str, plan_id: int, quarter: str, render: renders.Render):
+    pack_url = url_for(".pack_through_link", token=token, quarter=quarter)
+    page = _shared_page(
+        "scrutiny/pack_progress.html",
+        plan=plans.get_plan(db, plan_id),
+        render=render,
+        status=renders.status(db, render),
+        pdf_url=pack_url,
+        again_url=pack_url,
+        check_url=pack_url,
+        status_url=url_for(".pack_status_through_link", token=token, render=render.id),
+    )
+    # 202: accepted, and being made; the page says when to come back.
+    return page, 202
 
 
 @shared.after_request

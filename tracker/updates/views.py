@@ -15,16 +15,19 @@ from flask import (
 )
 from flask_login import current_user
 
+from tracker import notifications
 from tracker.audit import Actor
 from tracker.boards import status_key_of
 from tracker.db import get_db
 from tracker.lifecycle.forms import QuarterDatesForm, example_dates
-from tracker.permissions import board_member, board_role, sees_unapproved
+from tracker.permissions import board_member, board_role, sees_unapproved, when_signed_out_post
 from tracker.plans import queries as plans
 from tracker.quarters import Quarter, reporting_date_problems
 from tracker.rag import status_for
 from tracker.text import clean_text
 from tracker.updates import bp, evidence, workflow
+from tracker.working_copies import copies
+from tracker.working_copies import sign_in as kept_text
 
 EDITORS = ("administrator", "champion")
 
@@ -45,6 +48,7 @@ def _current_quarter(db, plan: dict) -> dict:
 
 
 @bp.route("/recommendations/<id:recommendation_id>/update", methods=["GET", "POST"])
+@when_signed_out_post(kept_text.sign_in_keeping_typed_text)
 @board_role(*EDITORS, board_of=plans.board_of_recommendation)
 def edit(recommendation_id: int):
     """A champion's update on one recommendation for the current quarter."""
@@ -66,6 +70,15 @@ def edit(recommendation_id: int):
         if latest
         else workflow.first_form_fields(previous, with_text=start_from_previous)
     )
+    # What the person typed and has not saved (kept as they typed, or as they signed in again)
+    # fills the form in place of the last save, with a banner saying so.
+    kept = (
+        copies.copy_to_offer(db, current_user.id, recommendation_id, quarter["id"], latest)
+        if request.method == "GET"
+        else None
+    )
+    if kept:
+        fields = dict(kept.fields)
     problems, conflict, status, files_chosen = {}, None, 200, False
     closed_meanwhile = None
     max_bytes = int(current_app.config["EVIDENCE_MAX_BYTES"])
@@ -81,10 +94,11 @@ def edit(recommendation_id: int):
         # words are kept on the page but never filed under the next quarter unannounced.
         if request.form.get("quarter") != quarter["label"]:
             closed_meanwhile, problems = _quarter_named(request.form.get("quarter")), {}
-        uploads = request.files.getlist("evidence")
-        files_chosen = any(upload.filename for upload in uploads)
+        files_chosen = evidence.any_file_chosen(request.files)
         try:
-            checked = evidence.check_uploads(uploads, max_bytes)
+            changes = evidence.check_changes(
+                request.files, request.form.getlist("remove"), max_bytes
+            )
         except evidence.EvidenceError as error:
             problems["evidence"] = str(error)
         if closed_meanwhile:
@@ -92,10 +106,10 @@ def edit(recommendation_id: int):
         elif not problems:
             actor = Actor(current_user.id, g.board_id)
             try:
-                evidence.save_with_files(
+                evidence.save_with_changes(
                     db,
                     current_app.config["EVIDENCE_FOLDER"],
-                    checked,
+                    changes,
                     actor,
                     lambda: workflow.save_update(
                         db,
@@ -105,12 +119,18 @@ def edit(recommendation_id: int):
                         request.form.get("based_on", type=int) or 0,
                         submit,
                         actor,
+                        saves_per_hour=current_app.config["UPDATE_SAVES_PER_HOUR"],
                     ),
+                    _evidence_limits(),
                 )
             except workflow.Conflict as clash:
                 conflict, status = clash.latest, 409
+            except workflow.TooManySaves as error:
+                problems, status = {"update-form": str(error)}, 429
             except workflow.UpdateError as error:
                 problems, status = {"narrative": str(error)}, 409
+            except evidence.EvidenceError as error:
+                problems, status = {"evidence": str(error)}, 400
             except OSError:
                 current_app.logger.exception("Could not store evidence files")
                 problems = {
@@ -118,6 +138,7 @@ def edit(recommendation_id: int):
                 }
                 status = 500
             else:
+                notifications.send_soon()
                 flash(
                     "Your update is submitted for approval."
                     if submit
@@ -140,9 +161,12 @@ def edit(recommendation_id: int):
         conflict=conflict,
         closed_meanwhile=closed_meanwhile,
         fields=fields,
+        kept=kept,
         problems=problems,
         status_key=status_key,
         files=evidence.files_of_revision(db, conflict or latest) if (conflict or latest) else [],
+        files_correctable=(conflict or latest or {}).get("state") in evidence.CORRECTABLE_STATES,
+        ticked_for_removal=request.form.getlist("remove"),
         files_chosen=files_chosen,
         accept=evidence.ACCEPT,
         max_files=evidence.MAX_FILES_PER_SAVE,
@@ -152,6 +176,14 @@ def edit(recommendation_id: int):
         if max_total < evidence.MAX_FILES_PER_SAVE * max_bytes
         else None,
     ), status
+
+
+def _evidence_limits() -> evidence.Limits:
+    """The installation's bounds on stored evidence (a board may have its own quota)."""
+    return evidence.Limits(
+        default_quota_bytes=int(current_app.config["EVIDENCE_QUOTA_BYTES"]),
+        uploads_per_hour=int(current_app.config["EVIDENCE_UPLOADS_PER_HOUR"]),
+    )
 
 
 def _last_approved(db, recommendation_id: int, quarter: dict, status_key) -> dict | None:
@@ -181,7 +213,8 @@ def _quarter_named(label: str | None) -> str:
 def evidence_file(evidence_id: int):
     """Download an evidence file: the scrutiny panel only once an approved update carries it."""
     found = evidence.get_evidence(get_db(), evidence_id)
-    if found is None or not (sees_unapproved(g.role) or found["approved"]):
+    # An erased file (taken off a draft it should never have been on) is gone for everyone.
+    if found is None or found["file_erased"] or not (sees_unapproved(g.role) or found["approved"]):
         abort(404)
     path = evidence.stored_path(current_app.config["EVIDENCE_FOLDER"], found["stored_name"])
     if path is None or not path.is_file():
@@ -193,6 +226,8 @@ def evidence_file(evidence_id: int):
         as_attachment=True,
         download_name=found["original_name"],
     )
+    # As stored, without the charset Werkzeug adds to text/*: a CSV may be Windows-1252.
+    response.headers["Content-Type"] = found["content_type"]
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -202,6 +237,12 @@ def evidence_file(evidence_id: int):
 def evidence_files(update: dict) -> list[dict]:
     """The evidence files a revision carries, for the history of updates."""
     return evidence.files_of_revision(get_db(), update)
+
+
+@bp.app_template_global("evidence_taken_off")
+def evidence_taken_off(update: dict) -> list[dict]:
+    """The evidence files a revision took off its update, for the history of updates."""
+    return evidence.files_taken_off_by(get_db(), update)
 
 
 @bp.app_template_filter("file_size")
@@ -244,6 +285,7 @@ def review(recommendation_id: int):
     except workflow.UpdateError as error:
         flash(str(error), "error")
     else:
+        notifications.send_soon()
         flash("Update approved." if approve else "Update returned to its champions.")
     return redirect(url_for("plans.recommendation", recommendation_id=recommendation_id))
 

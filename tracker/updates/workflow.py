@@ -7,12 +7,14 @@ silently replaced.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlite_utils import Database
 
 from tracker import audit
 from tracker.auth.accounts import now, timestamp
 from tracker.db import scalar, write_transaction
+from tracker.notifications import recording as notifications
 from tracker.quarters import Quarter
 from tracker.rag import Status
 
@@ -27,6 +29,10 @@ class UpdateError(ValueError):
 
 class QuarterLocked(UpdateError):
     """The quarter is closed: its updates are a record and cannot change."""
+
+
+class TooManySaves(UpdateError):
+    """The person has saved as many updates as they may in the last hour."""
 
 
 @dataclass
@@ -79,18 +85,27 @@ def save_update(
     based_on: int,
     submit: bool,
     actor: audit.Actor,
+    saves_per_hour: int | None = None,
 ) -> dict:
     """Save the champion's update as a draft, or submit it for approval; returns the new
-    revision. Raises QuarterLocked, Conflict, or UpdateError (already approved, or the
-    recommendation is withdrawn)."""
+    revision. Raises QuarterLocked, Conflict, TooManySaves (more than `saves_per_hour` by the
+    actor in the last hour), or UpdateError (already approved, or the recommendation is
+    withdrawn). The actor's working copy of the update (tracker.working_copies) is what the
+    new revision now holds, so it goes in the same transaction."""
     with write_transaction(db):
         _check_open(db, quarter_id)
         _check_not_withdrawn(db, recommendation_id)
+        if saves_per_hour is not None:
+            _check_saves_per_hour(db, actor.user_id, saves_per_hour)
         latest = _check_based_on(db, recommendation_id, quarter_id, based_on)
         if latest and latest["state"] == "approved":
             raise UpdateError("This update has been approved: it can no longer be changed")
         if latest and latest["state"] == "submitted" and not submit:
             raise UpdateError("This update is waiting for approval: submit it again to change it")
+        db.execute(
+            "DELETE FROM working_copies WHERE user_id = ? AND recommendation_id = ?",
+            [actor.user_id, recommendation_id],
+        )
         return _add_revision(
             db,
             recommendation_id,
@@ -152,6 +167,28 @@ def _check_open(db: Database, quarter_id: int) -> None:
         )
 
 
+def saves_in_the_last_hour(db: Database, user_id: int | None) -> int:
+    """How many drafts and submissions the person has saved in the last hour (approving and
+    returning are not counted: they are the administrator's decisions, not saves)."""
+    return scalar(
+        db,
+        "SELECT count(*) FROM progress_updates WHERE author_id = ?"
+        " AND state IN ('draft', 'submitted') AND created_at > ?",
+        user_id,
+        timestamp(now() - timedelta(hours=1)),
+    )
+
+
+def _check_saves_per_hour(db: Database, user_id: int | None, limit: int) -> None:
+    # A bound on the history's growth: a script, or a key held down, cannot fill it.
+    if saves_in_the_last_hour(db, user_id) >= limit:
+        raise TooManySaves(
+            f"You have saved updates {limit} times in the last hour, the most the tracker "
+            "takes. Nothing was saved: your text is still in the form. Wait a while, then "
+            "save again"
+        )
+
+
 def _check_not_withdrawn(db: Database, recommendation_id: int) -> None:
     if scalar(db, "SELECT withdrawn_at FROM recommendations WHERE id = ?", recommendation_id):
         raise UpdateError(
@@ -177,7 +214,11 @@ def _add_revision(db, recommendation_id, quarter_id, latest, content, state, act
         "created_at": timestamp(now()),
     }
     update_id = audit.insert(db, "progress_updates", row, actor)
-    return dict(db["progress_updates"].get(update_id))
+    saved = dict(db["progress_updates"].get(update_id))
+    if state in notifications.RECIPIENTS:
+        # In the same transaction: whoever is told of it is told exactly when it happened.
+        notifications.record(db, state, saved, actor)
+    return saved
 
 
 def lock_quarter(db: Database, plan_id: int, quarter_id: int, actor: audit.Actor) -> str:
