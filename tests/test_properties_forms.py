@@ -60,6 +60,7 @@ from tracker.reports.drafts import MAX_LINE
 from tracker.reports.formats import ReportFileError, read_pasted_text, read_report
 from tracker.text import whole_number
 from tracker.tokens import token_hash
+from tracker.uk_time import uk_today
 from tracker.updates import workflow
 
 # Writes expected whatever the outcome: sign-in attempts are recorded whether or not they work,
@@ -1144,8 +1145,13 @@ def check_notification_choices(example: Example) -> None:
 
 
 def check_reminders_queued(example: Example) -> None:
-    # Queued for the job worker, which sends them: the request itself sends nothing.
-    assert rows(example.after, "SELECT * FROM reminders_sent") == []
+    # Queued for the job worker, here run at once: each reminder is sent by hand, once.
+    sent = rows(example.after, "SELECT * FROM reminders_sent")
+    assert sent, "nothing was sent"
+    assert {(row["sent_by"], row["step"]) for row in sent} == {
+        ("administrator", f"by-hand-{uk_today().isoformat()}")
+    }
+    assert len({(row["kind"], row["email"]) for row in sent}) == len(sent)
     shown("The reminders are being sent.", example.outcome)
 
 

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import EMAIL_OF_ROLE, csrf_token, form_state
+from tests.test_champion_form import checked_status, textarea
 from tracker.audit import SYSTEM
 from tracker.auth import accounts, two_factor_settings
 from tracker.demo import DEMO_PASSWORD
@@ -75,17 +76,6 @@ def as_if_kept_a_while_ago(db) -> None:
 
 def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
-
-
-def textarea(response, name: str) -> str:
-    found = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', response.text, re.S)
-    assert found, f"no textarea {name}"
-    return html.unescape(found[1])
-
-
-def checked_status(response) -> str | None:
-    found = re.search(r'name="status" type="radio" value="(\w+)" checked', response.text)
-    return found[1] if found else None
 
 
 @pytest.fixture

@@ -546,17 +546,8 @@ def get_evidence(db: Database, evidence_id: int) -> dict | None:
 
 def board_of_evidence(db: Database, evidence_id: int) -> int | None:
     """The id of the board whose plan holds the recommendation the file is evidence for."""
-    return scalar(
-        db,
-        """
-        SELECT plans.board_id FROM evidence_files
-        JOIN progress_updates ON progress_updates.id = evidence_files.update_id
-        JOIN recommendations ON recommendations.id = progress_updates.recommendation_id
-        JOIN plans ON plans.id = recommendations.plan_id
-        WHERE evidence_files.id = ?
-        """,
-        evidence_id,
-    )
+    update_id = scalar(db, "SELECT update_id FROM evidence_files WHERE id = ?", evidence_id)
+    return board_of_update(db, update_id) if update_id is not None else None
 
 
 def board_of_update(db: Database, update_id: int) -> int | None:
