@@ -7,6 +7,7 @@ import re
 import signal
 import socket
 import time
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -193,7 +194,8 @@ def test_a_share_link_asks_for_the_pack_and_follows_it(app, queued, db):
 
 
 def nice_of(pid: int) -> int:
-    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[16])
+    """A process's nice value, from /proc (see proc(5))."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
 
 
 def test_a_worker_killed_mid_render_makes_the_pack_once_after_a_restart(
