@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.pack import bp as pack
     from tracker.people import bp as people
     from tracker.plan_changes import bp as plan_changes
+    from tracker.plan_import import bp as plan_import
     from tracker.plans import bp as plans
     from tracker.reminders import bp as reminders
     from tracker.reports import bp as reports
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
         operators,
         plans,
         plan_changes,
+        plan_import,
         lifecycle,
         inspections,
         people,

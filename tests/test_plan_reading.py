@@ -1,0 +1,449 @@
+"""Reading a board's existing plan table: tracker.plan_import.reading."""
+
+import json
+import re
+import time
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+from tracker.plan_import.reading import (
+    field_of_header,
+    find_layout,
+    read_plan,
+    split_champions,
+    status_of_fill,
+    status_of_words,
+)
+from tracker.plan_import.tables import Cell, PlanFileError, Table
+
+NEL_PLAN = Path("/work/shared/reports/north-east-lincolnshire-2022-with-plan.txt")
+NEL_PLAN_FIRST_LINE = 1483
+# The text version loses the paragraphs that separate names in these cells of the Word file.
+NEL_NAMES_IN_ONE_CELL = {
+    "Karen Linton Steve Ryder Rebecca Taylor": "Karen Linton\nSteve Ryder\nRebecca Taylor",
+    "Paul Caswell Marie Anne Hall": "Paul Caswell\nMarie Anne Hall",
+}
+HEADER = ["Recommendations", "Key lines", "Board champion", "Service champion", "RAG", "Progress"]
+
+
+def nel_plan_table() -> Table:
+    """North East Lincolnshire's plan as its Word table reads: one row per line of the text,
+    cells split by tabs, paragraphs ("<p>...</p>") as lines."""
+    lines = NEL_PLAN.read_text(encoding="utf-8").splitlines()[NEL_PLAN_FIRST_LINE - 1 :]
+    rows = [[Cell(_cell_text(text)) for text in line.split("\t")] for line in lines]
+    return Table("Table 1", rows)
+
+
+def _cell_text(text: str) -> str:
+    paragraphs = re.findall(r"<p>(.*?)</p>", text) if "<p>" in text else [text]
+    lines = "\n".join(paragraph.strip() for paragraph in paragraphs)
+    return NEL_NAMES_IN_ONE_CELL.get(lines, lines)
+
+
+def table(*rows: list, name: str = "Plan") -> Table:
+    """A table from rows of texts, or of (text, fill) for a shaded cell."""
+    return Table(
+        name,
+        [[Cell(*cell) if isinstance(cell, tuple) else Cell(cell) for cell in row] for row in rows],
+    )
+
+
+def test_all_ten_north_east_lincolnshire_recommendations_are_read_as_published():
+    plan = read_plan([nel_plan_table()])
+
+    assert plan["columns"] == {
+        "recommendation": "Recommendations",
+        "key_lines_of_enquiry": "Key lines of enquiry in report.",
+        "board_champion": "Board champion",
+        "service_champion": "Youth Justice Service champion",
+        "progress": "Progress",
+    }
+    recommendations = plan["recommendations"]
+    assert [r["number"] for r in recommendations] == list(range(1, 11))
+    assert [r["board_champions"] for r in recommendations] == [
+        ["Paul Condon"],
+        ["Spencer Hunt"],
+        ["Karen Linton", "Steve Ryder", "Rebecca Taylor"],
+        [],
+        ["Supt Paul French"],
+        ["Paul Caswell", "Marie Anne Hall"],
+        ["Gemma Woods"],
+        ["Nick Hamilton Rudd", "Paul Caswell"],
+        ["Nick Hamilton Rudd"],
+        ["Donna Abernethie"],
+    ]
+    assert [r["service_champions"] for r in recommendations] == [
+        ["Lynne Macpherson"],
+        ["Rachael Maeers"],
+        ["Jo Lawson"],
+        ["Donna Abernethie"],
+        ["Paul Caswell"],
+        [],
+        ["Zoe Grindle"],
+        ["Lynne Macpherson"],
+        ["Paul Caswell", "Marie Anne Hall"],
+        ["Zoe Grindle"],
+    ]
+    assert [len(r["key_lines_of_enquiry"]) for r in recommendations] == [
+        2,
+        1,
+        1,
+        3,
+        1,
+        2,
+        5,
+        1,
+        4,
+        2,
+    ]
+    assert recommendations[0]["text"] == (
+        "Develop a formal mechanism for gathering, collating, and analysing the views of "
+        "victims, children, and parents or carers to inform service delivery"
+    )
+    assert recommendations[3]["key_lines_of_enquiry"][2].startswith("Contingency planning needs")
+    assert recommendations[8]["text"] == "Board development"
+    assert all(r["status"] is None and r["progress"] == "" for r in recommendations)
+    assert plan["warnings"] == []
+
+
+def test_rows_split_by_a_page_break_are_joined_and_the_repeated_title_skipped():
+    recommendations = read_plan([nel_plan_table()])["recommendations"]
+
+    assert recommendations[5]["text"] == (
+        "Develop data analysis processes to enable it to scrutinise and explore trends in "
+        "data and desistance factors."
+    )
+    assert recommendations[5]["key_lines_of_enquiry"][0] == (
+        "The board needs to support the service to identify and scrutinise data trends to "
+        "deliver services effectively."
+    )
+    assert recommendations[8]["key_lines_of_enquiry"][2:] == [
+        "Some policies and protocols require review to ensure that they are tailored to the "
+        "service, reflect the high standard of practice being delivered, and clearly map out "
+        "provisions for both youth justice and early help",
+        "The Out of Court / Diversion policy needs to provide more clarity on how long "
+        "diversions cases remain open and ensure practitioners are aware of this",
+    ]
+    assert not any("Partnership Board" in r["text"] for r in recommendations)
+
+
+def test_a_header_repeated_after_a_page_break_is_skipped():
+    nel = nel_plan_table()
+    header = nel.rows[2]
+    rows = [*nel.rows[:12], header, *nel.rows[12:]]
+
+    plan = read_plan([Table("Table 1", rows)])
+
+    assert [r["number"] for r in plan["recommendations"]] == list(range(1, 11))
+    assert "Paul Caswell" in plan["recommendations"][5]["board_champions"]
+
+
+@pytest.mark.parametrize(
+    "header, field",
+    [
+        ("Recommendation(s)", "recommendation"),
+        ("HMIP Recommendation", "recommendation"),
+        ("Recommendation from report", "recommendation"),
+        ("Action", "actions"),
+        ("What we will do", "actions"),
+        ("KLOE", "key_lines_of_enquiry"),
+        ("Areas for improvement", "key_lines_of_enquiry"),
+        ("Findings", "key_lines_of_enquiry"),
+        ("Board champion", "board_champion"),
+        ("Board lead", "board_champion"),
+        ("Strategic lead", "board_champion"),
+        ("Youth Justice Service champion", "service_champion"),
+        ("Lead officer", "service_champion"),
+        ("Lead", "service_champion"),
+        ("Owner", "service_champion"),
+        ("Responsible officer", "service_champion"),
+        ("Status (BRAG)", "status"),
+        ("RAG rating", "status"),
+        ("BRAG", "status"),
+        ("Progress update Q2", "progress"),
+        ("Update", "progress"),
+        ("Comments", "progress"),
+        ("Timescale", "target_date"),
+        ("By when", "target_date"),
+        ("Deadline", "target_date"),
+        ("Notes on the board", None),
+    ],
+)
+def test_columns_are_recognised_by_the_words_in_their_headers(header, field):
+    assert field_of_header(header) == field
+
+
+def test_other_column_names_in_another_order_are_read():
+    plan = read_plan(
+        [
+            table(
+                ["RAG rating", "Lead officer", "HMIP Recommendation", "Strategic lead", "Findings"],
+                [
+                    "G",
+                    "Jo Lawson",
+                    "Rec 3 Improve education links",
+                    "Supt Paul French",
+                    "- Few links",
+                ],
+            )
+        ]
+    )
+
+    assert plan["columns"]["recommendation"] == "HMIP Recommendation"
+    assert plan["recommendations"] == [
+        {
+            "number": 3,
+            "text": "Improve education links",
+            "key_lines_of_enquiry": ["Few links"],
+            "board_champions": ["Supt Paul French"],
+            "service_champions": ["Jo Lawson"],
+            "status": "green",
+            "progress": "",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "written, number, text",
+    [
+        ("1. Develop", 1, "Develop"),
+        ("2) Review", 2, "Review"),
+        ("R1 Support", 1, "Support"),
+        ("Rec 3 Strengthen", 3, "Strengthen"),
+        ("Recommendation 4: Embed", 4, "Embed"),
+        ("Review the policy", None, "Review the policy"),
+    ],
+)
+def test_the_number_is_taken_off_the_recommendation(written, number, text):
+    plan = read_plan([table(HEADER, [written, "", "Jo Lawson", "", "", ""])])
+
+    assert plan["recommendations"][0]["number"] == number
+    assert plan["recommendations"][0]["text"] == text
+
+
+@pytest.mark.parametrize(
+    "written, status",
+    [
+        ("R", "red"),
+        ("A", "amber"),
+        ("g", "green"),
+        ("B", "blue"),
+        ("Amber", "amber"),
+        ("Complete", "blue"),
+        ("On track", "green"),
+        ("Off track", "red"),
+        ("Green - on track", "green"),
+    ],
+)
+def test_a_status_written_as_a_letter_or_a_word_is_read(written, status):
+    assert status_of_words(written) == status
+
+
+def test_an_unreadable_status_is_left_empty_with_a_warning():
+    plan = read_plan([table(HEADER, ["1. Develop", "", "", "", "Amber/Green", ""])])
+
+    assert plan["recommendations"][0]["status"] is None
+    assert plan["warnings"] == [
+        'Recommendation 1: the status "Amber/Green" is not one of Red, Amber, Green or Blue, '
+        "so it was left empty."
+    ]
+
+
+@pytest.mark.parametrize(
+    "fill, status",
+    [
+        ("#FF0000", "red"),
+        ("#d4351c", "red"),
+        ("#FFC000", "amber"),
+        ("#f47738", "amber"),
+        ("#FFFF00", "amber"),
+        ("#92D050", "green"),
+        ("#00B050", "green"),
+        ("#00B0F0", "blue"),
+        ("#1d70b8", "blue"),
+        ("#D9D9D9", None),
+        ("#FF00FF", None),
+        (None, None),
+    ],
+)
+def test_a_fill_colour_is_read_as_the_nearest_status(fill, status):
+    assert status_of_fill(fill) == status
+
+
+def test_an_empty_status_cell_is_read_by_its_colour_or_without_a_column_by_the_rows():
+    with_column = read_plan([table(HEADER, ["1. Develop", "", "", "", ("", "#FFC000"), ""])])
+    without_column = read_plan(
+        [table(["Recommendation", "Progress"], [("1. Develop", "#00B050"), ("Begun", "#00B050")])]
+    )
+
+    assert with_column["recommendations"][0]["status"] == "amber"
+    assert without_column["recommendations"][0]["status"] == "green"
+
+
+def test_blank_rows_section_rows_and_titles_are_skipped():
+    plan = read_plan(
+        [
+            table(
+                ["Youth Justice Board improvement plan"],
+                HEADER,
+                ["", "", "", "", "", ""],
+                ["Domain 1: Organisational delivery"] * 6,
+                ["1. Develop", "", "", "", "", ""],
+                ["Domain 2: Court disposals", "", "", "", "", ""],
+                ["3. Out-of-court disposals"] * 6,
+                [],
+                ["2. Review", "", "", "", "", ""],
+            )
+        ]
+    )
+
+    assert [r["text"] for r in plan["recommendations"]] == ["Develop", "Review"]
+
+
+def test_champions_to_be_confirmed_are_nobody():
+    plan = read_plan([table(HEADER, ["1. Develop", "", "TBC", "N/A", "", ""])])
+
+    assert plan["recommendations"][0]["board_champions"] == []
+    assert plan["recommendations"][0]["service_champions"] == []
+    assert split_champions("TBA\n-\nnone") == []
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "Jo Lawson, Zoe Grindle",
+        "Jo Lawson and Zoe Grindle",
+        "Jo Lawson / Zoe Grindle",
+        "Jo Lawson & Zoe Grindle",
+        "Jo Lawson; Zoe Grindle",
+        "Jo Lawson\nZoe Grindle",
+    ],
+)
+def test_several_champions_in_one_cell_are_each_read(cell):
+    assert split_champions(cell) == ["Jo Lawson", "Zoe Grindle"]
+
+
+def test_the_last_of_several_quarters_progress_columns_is_the_progress():
+    header = ["Recommendation", "Q1 update", "Q2 update", "Progress update Q3"]
+    tables = [table(header, ["1. Develop", "Planned", "Begun", "Done"])]
+
+    plan = read_plan(tables)
+
+    assert plan["columns"]["progress"] == "Progress update Q3"
+    assert plan["recommendations"][0]["progress"] == "Done"
+    assert find_layout(tables).progress_columns == [("Q1", 1), ("Q2", 2), ("Q3", 3)]
+
+
+def test_a_row_without_a_recommendation_and_other_tables_are_warned_about():
+    plan = read_plan(
+        [
+            table(["Contents"], ["Page 1"], name="Table 1"),
+            table(HEADER, ["", "A stray note", "", "", "", ""], ["1. Develop"], name="Table 2"),
+        ]
+    )
+
+    assert plan["warnings"] == [
+        "Table 1 was not read: only Table 2, the first table with a Recommendation column, was.",
+        "Row 2 has no recommendation, so it was not read.",
+    ]
+
+
+def test_a_table_without_a_recommendation_column_is_refused_in_words():
+    tables = [table(["Action", "Owner", "Status"], ["Do it", "Jo", "Red"])]
+
+    with pytest.raises(PlanFileError, match='name that column "Recommendation"'):
+        read_plan(tables)
+
+
+def test_five_thousand_rows_are_read_quickly():
+    rows = [
+        [f"{n % 999 + 1}. Do thing {n}", "- a\n- b", "A, B", "C", "Red", "x"] for n in range(5000)
+    ]
+
+    started = time.perf_counter()
+    plan = read_plan([table(HEADER, *rows)])
+
+    assert len(plan["recommendations"]) == 5000
+    assert time.perf_counter() - started < 2
+
+
+def test_a_hostile_header_of_100000_characters_is_read_quickly():
+    hostile = ["a " * 50_000, "recommendation " + "-" * 100_000, "board " * 20_000 + "x"]
+
+    started = time.perf_counter()
+    with pytest.raises(PlanFileError):
+        read_plan([table(hostile, *[hostile] * 9)])
+    split_champions(" " * 100_000 + "x")
+    status_of_words("red " * 30_000)
+
+    assert time.perf_counter() - started < 1
+
+
+def test_extract_plan_prints_what_a_plan_file_says(runner, tmp_path):
+    plan_file = tmp_path / "plan.csv"
+    plan_file.write_text(
+        'Recommendation,Board lead,Status\n1. Develop,"Jo Lawson and Supt Paul French",Amber\n',
+        encoding="utf-8",
+    )
+
+    result = runner.invoke(args=["extract-plan", str(plan_file)])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["recommendations"][0] == {
+        "number": 1,
+        "text": "Develop",
+        "key_lines_of_enquiry": [],
+        "board_champions": ["Jo Lawson", "Supt Paul French"],
+        "service_champions": [],
+        "status": "amber",
+        "progress": "",
+    }
+
+
+def test_extract_plan_reads_a_word_table_with_a_shaded_status_and_a_merged_heading(
+    runner, tmp_path
+):
+    document = docx.Document()
+    word_table = document.add_table(rows=3, cols=3)
+    for cell, text in zip(
+        word_table.rows[0].cells, ["Recommendation", "Board champion", "RAG"], strict=True
+    ):
+        cell.text = text
+    word_table.cell(1, 0).merge(word_table.cell(1, 2)).text = "Domain 1: Organisational delivery"
+    word_table.cell(2, 0).text = "1. Develop"
+    word_table.cell(2, 1).text = "Karen Linton"
+    word_table.cell(2, 1).add_paragraph("Steve Ryder")
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:fill"), "FFC000")
+    word_table.cell(2, 2)._tc.get_or_add_tcPr().append(shading)
+    document.save(tmp_path / "plan.docx")
+
+    result = runner.invoke(args=["extract-plan", str(tmp_path / "plan.docx")])
+
+    assert result.exit_code == 0, result.output
+    [recommendation] = json.loads(result.output)["recommendations"]
+    assert recommendation["board_champions"] == ["Karen Linton", "Steve Ryder"]
+    assert recommendation["status"] == "amber"
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("missing.csv", None, "could not be read"),
+        ("plan.csv", "Action,Owner\nDo it,Jo\n", 'name that column "Recommendation"'),
+        ("plan.pdf", "%PDF-1.4", "plan.pdf: "),
+    ],
+)
+def test_extract_plan_says_why_a_file_cannot_be_read(runner, tmp_path, name, content, message):
+    if content is not None:
+        (tmp_path / name).write_text(content, encoding="utf-8")
+
+    result = runner.invoke(args=["extract-plan", str(tmp_path / name)])
+
+    assert result.exit_code == 1
+    assert message in result.output
