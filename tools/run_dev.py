@@ -15,6 +15,9 @@ STOP_WAIT_SECONDS = 10
 
 
 def main(arguments: list[str]) -> int:
+    # Stopped by a service manager or `kill` (SIGTERM), stop both as Ctrl-C would: otherwise
+    # the two processes would go on running without it.
+    signal.signal(signal.SIGTERM, _stop_as_if_interrupted)
     worker = subprocess.Popen([*FLASK, "run-jobs"])  # noqa: S603 - our own commands
     server = subprocess.Popen([*FLASK, "run", *arguments])  # noqa: S603
     processes = [server, worker]
@@ -37,6 +40,10 @@ def main(arguments: list[str]) -> int:
                 process.kill()
                 process.wait()
     return server.returncode or 0
+
+
+def _stop_as_if_interrupted(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
