@@ -725,3 +725,45 @@ def m010_report_readings(db: Database) -> None:
         CREATE INDEX report_readings_by_board ON report_readings (board_id, id);
         """
     )
+
+
+@migrations()
+def m011_plan_imports(db: Database) -> None:
+    """A board's existing plan, uploaded as Word, Excel or CSV and reviewed before it becomes a
+    plan; updates brought in from it are marked as imported."""
+    db.executescript(
+        """
+        -- The tables read from the upload (JSON: [{"name", "rows": [[{"text", "fill"}]]}]) and
+        -- the reviewer's choices so far (JSON: the table, each column's field, the quarter the
+        -- progress is for, the plan's title). The same file uploaded again for the same board
+        -- returns this import.
+        CREATE TABLE plan_imports (
+            id INTEGER PRIMARY KEY,
+            board_id INTEGER NOT NULL REFERENCES boards(id),
+            uploaded_by INTEGER REFERENCES users(id),
+            filename TEXT NOT NULL CHECK (length(filename) BETWEEN 1 AND 255),
+            file_sha256 TEXT NOT NULL CHECK (length(file_sha256) = 64),
+            tables TEXT NOT NULL CHECK (json_valid(tables)),
+            choices TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(choices)),
+            plan_id INTEGER REFERENCES plans(id),
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            UNIQUE (board_id, file_sha256)
+        );
+
+        -- An update brought in from a board's existing plan: which import it came from.
+        ALTER TABLE progress_updates ADD COLUMN imported_from INTEGER REFERENCES plan_imports(id);
+
+        -- Updates stay append-only, except that the history imported into a draft that never
+        -- went live goes with the draft when it is deleted (so an import can be made again).
+        DROP TRIGGER progress_updates_are_append_only_delete;
+        CREATE TRIGGER progress_updates_are_append_only_delete
+        BEFORE DELETE ON progress_updates
+        WHEN OLD.imported_from IS NULL OR (
+            SELECT plans.state != 'draft' OR plans.went_live_at IS NOT NULL
+            FROM recommendations JOIN plans ON plans.id = recommendations.plan_id
+            WHERE recommendations.id = OLD.recommendation_id
+        )
+        BEGIN SELECT RAISE(ABORT, 'progress updates are append-only'); END;
+        """
+    )

@@ -109,6 +109,7 @@ EXPECTED_COLUMNS = {
         "is_sample",
         "author_id",
         "created_at",
+        "imported_from",
     },
     "users": {
         "id",
@@ -269,6 +270,18 @@ EXPECTED_COLUMNS = {
         "fields",
         "saved_at",
     },
+    "plan_imports": {
+        "id",
+        "board_id",
+        "uploaded_by",
+        "filename",
+        "file_sha256",
+        "tables",
+        "choices",
+        "plan_id",
+        "created_at",
+        "updated_at",
+    },
     "report_readings": {
         "id",
         "board_id",
@@ -349,6 +362,7 @@ def test_every_migration_is_recorded_and_none_is_pending(empty_db):
         "m008_scheduled_reminders",
         "m009_background_packs_and_notifications",
         "m010_report_readings",
+        "m011_plan_imports",
     ]
     assert migrations.pending(empty_db) == []
 

@@ -1,5 +1,6 @@
 """Every route declares who may use it, and the declaration is enforced."""
 
+import hashlib
 import re
 
 import pytest
@@ -8,6 +9,8 @@ from tests.conftest import REPORTS, csrf_token
 from tracker.audit import SYSTEM
 from tracker.auth import accounts
 from tracker.permissions import Permission, permission_of
+from tracker.plan_import import imports as plan_imports
+from tracker.plan_import.tables import read_tables
 from tracker.reports import imports
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -24,10 +27,27 @@ DEMO_IDS = {
     "share_link_id": 1,
     "render_id": 1,
     "reading_id": 1,
+    "plan_import_id": 1,
     "user_id": 2,
     "invitation_id": 1,
     "token": "not-a-working-share-link-token-aaaaaaaaaaaa",
 }
+
+
+def start_plan_import(db, board_id: int, plan_file: bytes) -> int:
+    """An uploaded plan waiting to be checked, as the board's administrator would leave it."""
+    tables = read_tables("plan.csv", plan_file, len(plan_file))
+    digest = hashlib.sha256(plan_file).hexdigest()
+    return plan_imports.start_import(db, board_id, "plan.csv", digest, tables, SYSTEM)
+
+
+@pytest.fixture(autouse=True)
+def demo_plan_import(db):
+    """The demo has no uploaded plan: give its board one, for DEMO_IDS["plan_import_id"]."""
+    plan_file = b"Recommendation,Lead\n1. Ours,Karen Linton\n"
+    assert start_plan_import(db, 1, plan_file) == DEMO_IDS["plan_import_id"]
+
+
 SUNDERLAND = (REPORTS / "sunderland-2022.txt").read_text()
 # Opened by a share link without signing in; tests/test_scrutiny.py checks them.
 SHARED = (
@@ -218,6 +238,7 @@ def other_board(db):
     render_id = db["pack_renders"].insert(render).last_pk
     reading = {"board_id": board_id, "filename": "b.txt", "size": 0, "state": "failed"}
     reading_id = db["report_readings"].insert(reading).last_pk
+    plan_import_id = start_plan_import(db, board_id, b"Recommendation,Lead\n1. Theirs,Someone\n")
     invitation = {"board_id": board_id, "email": "x@another.example.org", "name": "X"}
     invitation |= {"role": "champion", "token_sha256": "3" * 64, "expires_at": "2099-12-31"}
     invitation_id = db["invitations"].insert(invitation).last_pk
@@ -235,6 +256,7 @@ def other_board(db):
         "share_link_id": share_link_id,
         "render_id": render_id,
         "reading_id": reading_id,
+        "plan_import_id": plan_import_id,
         "token": "guessed-share-link-token-aaaaaaaaaaaaaaaaaaa",
     }
 

@@ -53,6 +53,8 @@ from tracker.demo import DEMO_OPERATOR, DEMO_PASSWORD
 from tracker.mail import single_address
 from tracker.operators import boards
 from tracker.plan_changes import changes as plan_changes
+from tracker.plan_import import imports as plan_imports
+from tracker.plan_import.tables import read_tables
 from tracker.quarters import Quarter
 from tracker.reminders.schedule import format_days, parse_days
 from tracker.reports import imports
@@ -331,6 +333,10 @@ INVITATION_TOKEN = "invitation-link-token-known-to-the-form-tests"
 RESET_TOKEN = "password-reset-link-token-known-to-the-form-tests"
 NEW_PASSWORD = "lantern orchard pebble violin"  # meets the password rule
 SECRET_KEY = "test-secret"
+# The board's existing plan, uploaded and waiting to be checked.
+PLAN_CSV = (
+    b"Recommendation,Board champion,RAG,Progress\n1. Improve planning,Karen Linton,Green,Audit\n"
+)
 KEYS = two_factor_settings.Keys(SECRET_KEY)
 
 # Where each form that has no page of its own is shown.
@@ -453,6 +459,9 @@ def set_up_every_form(db) -> Authenticators:
     to act on."""
     report = (REPORTS / "sunderland-2022.txt").read_text(encoding="utf-8")
     assert imports.start_import(db, 1, "sunderland.txt", report, SYSTEM) == 1
+    plan_file = hashlib.sha256(PLAN_CSV).hexdigest()
+    plan_tables = read_tables("plan.csv", PLAN_CSV, len(PLAN_CSV))
+    assert plan_imports.start_import(db, 1, "plan.csv", plan_file, plan_tables, SYSTEM) == 1
     actions.set_uses_actions(db, 1, True, SYSTEM)
     action = {"text": "Demo action", "status": "not started"}
     assert actions.add_action(db, DEMO_IDS["recommendation_id"], action, SYSTEM) == 1
@@ -930,6 +939,32 @@ def check_report_uploaded(example: Example) -> None:
     # The same report again returns its earlier import, whose spacing may differ.
     assert " ".join(found["source_text"].split()) in {" ".join(text.split()) for text in readings}
     shown(found["filename"], example.outcome)
+
+
+def check_plan_uploaded(example: Example) -> None:
+    newest = rows(example.after, "SELECT * FROM plan_imports ORDER BY id DESC LIMIT 1")[0]
+    sent = {hashlib.sha256(first(example.sent, "pasted").encode("utf-8", "replace")).hexdigest()}
+    sent |= {hashlib.sha256(content).hexdigest() for content in sent_files(example.sent, "plan")}
+    assert newest["file_sha256"] in sent
+    shown(newest["filename"], example.outcome)
+
+
+def check_plan_choices_saved(example: Example) -> None:
+    found = rows(
+        example.after, "SELECT * FROM plan_imports WHERE id = ?", DEMO_IDS["plan_import_id"]
+    )
+    choices = json.loads(found[0]["choices"])
+    title = " ".join(stripped(example.sent, "title")[:300].split())
+    assert choices["title"] == title
+    assert choices["quarter"] == (first(example.sent, "quarter") or None)
+    for name in example.sent:
+        if name.startswith("column-") and first(example.sent, name):
+            assert choices["columns"][first(example.sent, name)] == int(name[len("column-") :])
+    if first(example.sent, "action") == "create":
+        plan = rows(example.after, "SELECT * FROM plans WHERE id = ?", found[0]["plan_id"])[0]
+        assert plan["title"] == title
+        assert plan["state"] == "draft"
+    shown(title, example.outcome)
 
 
 def review_text(sent: MultiDict, name: str) -> str:
@@ -1714,6 +1749,8 @@ ACCEPTED = {
     "plans.champions": check_champions,
     "reminders.send_now": check_reminders_queued,
     "reminders.settings": check_reminder_schedule,
+    "plan_import.review": check_plan_choices_saved,
+    "plan_import.upload": check_plan_uploaded,
     "reports.review": check_review_saved,
     "reports.upload": check_report_uploaded,
     "scrutiny.revoke": check_share_link_revoked,
@@ -1799,6 +1836,10 @@ TYPED_IN_FORM = {
     },
     # The board's own evidence limit, in megabytes.
     "board_settings.evidence_storage": {"quota": ["500"]},
+    # A table with a recommendation column, other than the one already uploaded.
+    "plan_import.upload": {
+        "pasted": ["Recommendation\tBoard champion\n1. Plan better\tKaren Linton"]
+    },
     # A number no other recommendation in the plan has.
     "plan_changes.add_recommendation": {"number": ["11"]},
     # The demo's open quarter, 2022/23 Q4 (January to March 2023).

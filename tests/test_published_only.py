@@ -42,6 +42,7 @@ ID_SOURCES = {
     "share_link_id": "SELECT id FROM share_links",
     "render_id": "SELECT id FROM pack_renders",
     "reading_id": "SELECT id FROM report_readings",
+    "plan_import_id": "SELECT id FROM plan_imports",
     "user_id": "SELECT id FROM users",
     "invitation_id": "SELECT id FROM invitations",
 }

@@ -264,6 +264,12 @@ def show_quarter_dates_that_make_no_sense(page: Page) -> None:
     page.get_by_role("button", name="Save dates").click()
 
 
+def show_a_pasted_table_without_recommendations(page: Page) -> None:
+    page.goto(f"/boards/{BOARD}/plans/import")
+    page.get_by_label("Or paste the plan's table").fill("Name\tRole\nKaren Linton\tChair")
+    page.get_by_role("button", name="Read the plan").click()
+
+
 PAGES = {
     "sign-in": ("/sign-in", 200),
     "sign-in-with-nothing-entered": (show_sign_in_with_nothing_entered, 400),
@@ -287,6 +293,8 @@ PAGES = {
     "confirm-reopening-a-quarter": (f"/plans/{PLAN}/quarters/reopen", 200),
     "reopening-without-a-reason": (show_reopening_without_a_reason, 400),
     "import-a-report": (f"/boards/{BOARD}/reports/new", 200),
+    "bring-your-existing-plan": (f"/boards/{BOARD}/plans/import", 200),
+    "a-pasted-table-without-recommendations": (show_a_pasted_table_without_recommendations, 400),
     "change-the-plan": (f"/plans/{PLAN}/recommendations", 200),
     "change-the-plans-title-and-period": (f"/plans/{PLAN}/edit", 200),
     "add-a-recommendation": (f"/plans/{PLAN}/recommendations/new", 200),
@@ -340,6 +348,8 @@ SEEN_BY = {
     "confirm-reopening-a-quarter": ["administrator"],
     "reopening-without-a-reason": ["administrator"],
     "import-a-report": ["administrator"],
+    "bring-your-existing-plan": ["administrator"],
+    "a-pasted-table-without-recommendations": ["administrator"],
     "change-the-plan": ["administrator"],
     "change-the-plans-title-and-period": ["administrator"],
     "add-a-recommendation": ["administrator"],

@@ -119,10 +119,12 @@ def delete_draft(db: Database, plan_id: int, actor: audit.Actor) -> None:
                 [plan_id],
             ).fetchall():
                 audit.delete(db, table, row_id, actor)
-        for (import_id,) in db.execute(
-            "SELECT id FROM report_imports WHERE plan_id = ?", [plan_id]
-        ).fetchall():
-            audit.update(db, "report_imports", import_id, {"plan_id": None}, actor)
+        for imports in ("report_imports", "plan_imports"):
+            for (import_id,) in db.execute(
+                f"SELECT id FROM {imports} WHERE plan_id = ?",  # noqa: S608 - constants
+                [plan_id],
+            ).fetchall():
+                audit.update(db, imports, import_id, {"plan_id": None}, actor)
         inspection_id = scalar(db, "SELECT inspection_id FROM plans WHERE id = ?", plan_id)
         audit.delete(db, "plans", plan_id, actor)
         if inspection_id and not scalar(
@@ -140,6 +142,8 @@ def delete_draft(db: Database, plan_id: int, actor: audit.Actor) -> None:
 _OF_RECOMMENDATIONS = "recommendation_id IN (SELECT id FROM recommendations WHERE plan_id = ?)"
 # In the order they can go: what refers to a row goes before it.
 _PARTS_OF_A_PLAN = (
+    # Only history imported from the board's own plan: a draft takes no updates of its own.
+    ("progress_updates", _OF_RECOMMENDATIONS),
     ("key_lines", _OF_RECOMMENDATIONS),
     ("champions", _OF_RECOMMENDATIONS),
     ("actions", _OF_RECOMMENDATIONS),

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("plan_import", __name__, cli_group=None)
 
-from tracker.plan_import import cli  # noqa: E402,F401  (registers commands)
+from tracker.plan_import import cli, views  # noqa: E402,F401  (registers routes and commands)

@@ -54,6 +54,18 @@ FIELD_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("recommendation", (r"\brecommendations?\b",)),
     ("actions", (r"\bactions?\b", r"\bwhat we will do\b")),
 )
+FIELD_NAMES = tuple(name for name, _patterns in FIELD_PATTERNS)
+# How a message names each field.
+FIELD_WORDS = {
+    "status": "the status",
+    "target_date": "the target date",
+    "key_lines_of_enquiry": "the key lines of enquiry",
+    "board_champion": "the board champions",
+    "service_champion": "the service champions",
+    "progress": "the progress",
+    "recommendation": "the recommendations",
+    "actions": "the actions",
+}
 _COMPILED_PATTERNS = tuple(
     (name, tuple(re.compile(pattern) for pattern in patterns)) for name, patterns in FIELD_PATTERNS
 )
@@ -100,14 +112,18 @@ class _Row:
     fills: list[str | None]
 
 
-def read_plan(tables: list[Table]) -> dict:
+def read_plan(tables: list[Table], layout: PlanLayout | None = None) -> dict:
     """The plan in these tables: the columns found, one entry per recommendation, and
-    warnings in words about what could not be read. PlanFileError when no table has a column
-    that looks like the recommendations."""
-    layout = find_layout(tables)
+    warnings in words about what could not be read. The table, header row and columns are
+    `layout` when the reviewer chose them, else found (PlanFileError when no table has a
+    column that looks like the recommendations)."""
+    if layout is None:
+        layout = find_layout(tables)
+        why = "the first table with a Recommendation column"
+    else:
+        why = "the table chosen"
     warnings = [
-        f"{table.name} was not read: only {layout.table.name}, the first table with a "
-        "Recommendation column, was."
+        f"{table.name} was not read: only {layout.table.name}, {why}, was."
         for table in tables
         if table is not layout.table
         and any(cell.text.strip() for row in table.rows for cell in row)
@@ -135,6 +151,51 @@ def find_layout(tables: list[Table]) -> PlanLayout:
         "No column of this table looks like the recommendations: name that column "
         '"Recommendation" and upload the plan again'
     )
+
+
+def choices_of_layout(tables: list[Table], layout: PlanLayout) -> dict:
+    """The reviewer's choices that give `layout`: {"table": index, "header_row": index,
+    "columns": {field: column}}."""
+    index = next(i for i, table in enumerate(tables) if table is layout.table)
+    return {"table": index, "header_row": layout.header_row, "columns": dict(layout.columns)}
+
+
+def layout_from_choices(tables: list[Table], choices: dict) -> PlanLayout:
+    """The layout the reviewer chose: choices["table"] and choices["header_row"] are indexes,
+    choices["columns"] is {field: column index}, a field with no column (None or "") left
+    out. PlanFileError in words for an index out of range, an unknown field, no
+    recommendation column or a column given to two fields."""
+    table_index = _index(choices.get("table"), "The table", len(tables))
+    table = tables[table_index]
+    header_row = _index(choices.get("header_row"), "The header row", len(table.rows))
+    width = len(table.rows[header_row])
+    columns: dict[str, int] = {}
+    for name, column in (choices.get("columns") or {}).items():
+        if name not in FIELD_NAMES:
+            raise PlanFileError(f'"{name}" is not something a plan\'s column can hold')
+        if column is None or column == "":
+            continue
+        columns[name] = _index(column, f"The column for {FIELD_WORDS[name]}", width)
+    if "recommendation" not in columns:
+        raise PlanFileError("Choose the column that holds the recommendations")
+    taken: dict[int, str] = {}
+    for name, column in columns.items():
+        if column in taken:
+            raise PlanFileError(
+                f"Column {column + 1} is chosen for both {FIELD_WORDS[taken[column]]} and "
+                f"{FIELD_WORDS[name]}: choose a different column for one of them"
+            )
+        taken[column] = name
+    return PlanLayout(table, header_row, columns)
+
+
+def _index(value, what: str, count: int) -> int:
+    """`value` as an index below `count` (an int, or digits from a form)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < count:
+        raise PlanFileError(f"{what} is not one of the {count} there are: choose another")
+    return value
 
 
 def field_of_header(text: str) -> str | None:

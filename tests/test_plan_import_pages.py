@@ -1,0 +1,222 @@
+"""Bringing a board's existing plan: uploading its table, checking its columns, creating it."""
+
+import io
+import re
+
+import docx
+import pytest
+
+from tests.conftest import csrf_token
+from tests.test_plan_reading import nel_plan_table
+from tests.test_report_import import review_form
+
+UPLOAD = "/boards/1/plans/import"
+PLAN_CSV = (
+    b"Recommendation,Board lead,Lead officer,RAG,Progress\n"
+    b"1. Improve the quality of planning,Karen Linton,Steve Ryder,Green,Audit done in May\n"
+    b"2. Make sure children are safe,Paul Caswell,Marie Anne Hall,Amber,Training booked\n"
+)
+
+
+def nel_plan_docx() -> bytes:
+    """North East Lincolnshire's plan table as a Word document."""
+    table = nel_plan_table()
+    document = docx.Document()
+    width = max(len(row) for row in table.rows)
+    word_table = document.add_table(rows=len(table.rows), cols=width)
+    for row, cells in zip(word_table.rows, table.rows, strict=True):
+        for word_cell, cell in zip(row.cells, cells, strict=False):
+            lines = cell.text.split("\n")
+            word_cell.text = lines[0]
+            for line in lines[1:]:
+                word_cell.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(client, name: str, data: bytes, board_id: int = 1):
+    path = f"/boards/{board_id}/plans/import"
+    return client.post(
+        path,
+        data={"csrf_token": csrf_token(client, path), "plan": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def post_review(client, path: str, action: str, **changes):
+    fields = review_form(client.get(path).text)
+    fields.update({name: [value] for name, value in changes.items()})
+    fields["action"] = [action]
+    return client.post(path, data=fields)
+
+
+def column_of(page: str, index: int) -> str:
+    """The field chosen for a column of the header row."""
+    select = re.search(rf'<select[^>]*name="column-{index}"[^>]*>(.*?)</select>', page, re.S)[1]
+    return re.search(r'<option value="([^"]*)" selected', select)[1]
+
+
+def preview_of(page: str) -> str:
+    """The table of the first recommendations as they will be imported."""
+    return re.search(r'<table class="govuk-table app-plan-preview">.*?</table>', page, re.S)[0]
+
+
+@pytest.fixture
+def admin(signed_in):
+    return signed_in("administrator")
+
+
+def test_an_uploaded_csv_is_shown_with_its_columns_and_first_rows(admin):
+    response = upload(admin, "plan.csv", PLAN_CSV)
+    assert response.status_code == 302
+    page = admin.get(response.headers["Location"]).text
+    assert "Check how the plan will be read" in page
+    assert [column_of(page, index) for index in range(5)] == [
+        "recommendation",
+        "board_champion",
+        "service_champion",
+        "status",
+        "progress",
+    ]
+    assert "Improve the quality of planning" in preview_of(page)
+    assert "Paul Caswell" in preview_of(page)
+    assert "Marie Anne Hall" in preview_of(page)
+
+
+def test_the_same_file_twice_is_the_same_import(admin, db):
+    first = upload(admin, "plan.csv", PLAN_CSV).headers["Location"]
+    again = upload(admin, "copy of plan.csv", PLAN_CSV).headers["Location"]
+    assert first == again
+    assert db["plan_imports"].count == 1
+
+
+def test_a_column_changed_and_a_quarter_chosen_are_kept(admin):
+    path = upload(admin, "plan.csv", PLAN_CSV).headers["Location"]
+    response = post_review(admin, path, "save", **{"column-2": "", "quarter": "2022/23 Q3"})
+    assert response.status_code == 302
+    page = admin.get(path).text
+    assert "Your choices are saved" in page
+    assert column_of(page, 2) == ""
+    assert '<option value="2022/23 Q3" selected' in page
+    assert "Marie Anne Hall" not in preview_of(page)
+    assert "Green" in preview_of(page)
+
+
+def test_a_column_chosen_twice_is_refused_in_words_and_nothing_changes(admin):
+    path = upload(admin, "plan.csv", PLAN_CSV).headers["Location"]
+    response = post_review(admin, path, "save", **{"column-2": "board_champion"})
+    assert response.status_code == 400
+    assert "There is a problem" in response.text
+    assert "Select only one column as Board champion" in response.text
+    assert column_of(admin.get(path).text, 2) == "service_champion"
+
+
+def test_a_change_made_meanwhile_is_not_overwritten(admin):
+    path = upload(admin, "plan.csv", PLAN_CSV).headers["Location"]
+    stale = review_form(admin.get(path).text)
+    assert post_review(admin, path, "save", title="Our plan").status_code == 302
+    response = admin.post(path, data={**stale, "action": ["save"], "title": ["Theirs"]})
+    assert response.status_code == 302
+    page = admin.get(path).text
+    assert "Someone else changed" in page
+    assert 'value="Our plan"' in page
+
+
+def test_creating_the_plan_from_the_nel_word_table_shows_its_recommendations(admin):
+    path = upload(admin, "nel-plan.docx", nel_plan_docx()).headers["Location"]
+    page = admin.get(path).text
+    assert column_of(page, 0) == "recommendation"
+    response = post_review(admin, path, "create", quarter="2022/23 Q3")
+    assert response.status_code == 302
+    plan_path = response.headers["Location"]
+    assert re.fullmatch(r"/plans/\d+", plan_path)
+    page = admin.get(plan_path).text
+    assert "The plan is created as a draft" in page
+    assert "Karen Linton" in page
+    assert admin.get(path).headers["Location"] == plan_path
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("empty.csv", b""),
+        ("program.csv", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" * 20),
+        ("no-recommendations.csv", b"Name,Role\nKaren Linton,Chair\n"),
+    ],
+)
+def test_a_file_that_is_not_a_plan_is_refused_in_words_and_nothing_is_kept(admin, db, name, data):
+    response = upload(admin, name, data)
+    assert response.status_code == 400
+    assert "There is a problem" in response.text
+    assert "govuk-error-message" in response.text
+    assert db["plan_imports"].count == 0
+
+
+def test_a_pasted_table_is_read(admin):
+    token = csrf_token(admin, UPLOAD)
+    pasted = "Recommendation\tBoard champion\n1. Improve planning\tKaren Linton\n"
+    response = admin.post(UPLOAD, data={"csrf_token": token, "pasted": pasted})
+    assert response.status_code == 302
+    assert "Improve planning" in admin.get(response.headers["Location"]).text
+
+
+def test_only_the_boards_administrator_can_bring_a_plan(signed_in, admin):
+    path = upload(admin, "plan.csv", PLAN_CSV).headers["Location"]
+    for role in ("champion", "scrutiny"):
+        client = signed_in(role)
+        assert client.get(UPLOAD).status_code == 403
+        assert client.get(path).status_code == 403
+
+
+def test_another_boards_plan_import_is_not_found(admin):
+    assert admin.get("/boards/999/plans/import").status_code == 404
+    assert admin.get("/plan-imports/999").status_code == 404
+
+
+def test_a_form_without_its_csrf_token_is_refused(admin, db):
+    response = admin.post(
+        UPLOAD,
+        data={"plan": (io.BytesIO(PLAN_CSV), "plan.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert db["plan_imports"].count == 0
+
+
+def test_the_report_import_page_links_to_bringing_a_plan(admin):
+    page = admin.get("/boards/1/reports/new").text
+    assert "Or bring the plan your board already has (Word, Excel or CSV)" in page
+    assert f'href="{UPLOAD}"' in page
+
+
+def two_table_docx() -> bytes:
+    """A Word document with a list of the board's members before the plan's table."""
+    document = docx.Document()
+    for rows in (
+        [["Name", "Role"], ["Karen Linton", "Chair"]],
+        [["Recommendation", "Board champion"], ["1. Improve planning", "Steve Ryder"]],
+    ):
+        word_table = document.add_table(rows=len(rows), cols=2)
+        for word_row, texts in zip(word_table.rows, rows, strict=True):
+            for cell, text in zip(word_row.cells, texts, strict=True):
+                cell.text = text
+        document.add_paragraph("")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_choosing_another_table_reads_its_columns_again(admin):
+    path = upload(admin, "plan.docx", two_table_docx()).headers["Location"]
+    page = admin.get(path).text
+    assert '<select class="govuk-select" id="choose-table" name="table"' in page
+    assert column_of(page, 0) == "recommendation"
+    other = admin.get(f"{path}?table=0").text
+    assert column_of(other, 0) == ""
+    assert "Karen Linton" in other
+    assert "Choose the column that holds the recommendations" in other
+    response = post_review(admin, f"{path}?table=0", "save")
+    assert response.status_code == 400
+    assert "Select the column that holds the recommendations" in response.text
+    assert admin.get(f"{path}?table=7").status_code == 404

@@ -1,0 +1,192 @@
+"""Making a plan from a reviewed import of a board's existing plan, in one transaction."""
+
+from datetime import date
+
+from sqlite_utils import Database
+
+from tracker import audit
+from tracker.auth.accounts import now, timestamp
+from tracker.boards import status_key_of
+from tracker.db import write_transaction
+from tracker.plan_import.imports import get_import
+from tracker.plan_import.reading import layout_from_choices, read_plan
+from tracker.plans.champions import add_champion
+from tracker.quarters import Quarter
+from tracker.rag import Status
+from tracker.updates.workflow import ensure_quarter
+
+LONGEST_TEXT = 5000  # a recommendation's or key line's text
+LONGEST_NAME = 200
+LONGEST_PROGRESS = 20000
+
+
+class PlanNotMade(ValueError):
+    """The plan cannot be made from the import as it is; the message says why, for the user.
+    Nothing was made."""
+
+
+def create_plan(db: Database, import_id: int, actor: audit.Actor) -> int:
+    """Make a draft plan on the import's board from the reviewer's choices: its
+    recommendations, key lines of enquiry and champions (people of the board matched by name,
+    or added), and, when the choices name a quarter, each status and progress as an approved
+    update for that quarter. All in one transaction; returns the plan's id. An import that
+    already made a plan returns that plan. Raises PlanNotMade (or PlanFileError for choices
+    that no longer fit the tables), making nothing."""
+    with write_transaction(db):
+        found = get_import(db, import_id)
+        if found is None:
+            raise PlanNotMade("That upload is no longer there: upload the plan again")
+        if found["plan_id"]:
+            return found["plan_id"]
+        board_id, choices = found["board_id"], found["choices"]
+        tables = found["tables"]
+        recommendations = read_plan(tables, layout_from_choices(tables, choices))["recommendations"]
+        if not recommendations:
+            raise PlanNotMade("No recommendations were read from the table chosen")
+        quarter = Quarter.parse(choices["quarter"]) if choices.get("quarter") else None
+        plan_id = audit.insert(
+            db,
+            "plans",
+            {
+                "board_id": board_id,
+                "title": choices["title"],
+                "period": _period(quarter),
+                "state": "draft",
+            },
+            actor,
+        )
+        quarter_id = ensure_quarter(db, plan_id, quarter, actor) if quarter else None
+        people = _People(db, board_id, actor)
+        status_key = status_key_of(db, board_id)
+        for position, recommendation in enumerate(recommendations, start=1):
+            recommendation_id = _create_recommendation(
+                db, plan_id, position, recommendation, people, actor
+            )
+            if quarter_id and (recommendation["status"] or recommendation["progress"]):
+                _create_update(
+                    db, recommendation_id, quarter_id, recommendation, status_key, import_id, actor
+                )
+        audit.update(db, "plan_imports", import_id, {"plan_id": plan_id}, actor)
+        return plan_id
+
+
+class _People:
+    """The board's people by name, whatever its case and spacing; someone not there yet is
+    added the first time they are named."""
+
+    def __init__(self, db: Database, board_id: int, actor: audit.Actor):
+        self.db, self.board_id, self.actor = db, board_id, actor
+        self.ids: dict[str, int] = {}
+        for row in db.query(
+            "SELECT id, name FROM people WHERE board_id = ? ORDER BY id", [board_id]
+        ):
+            self.ids.setdefault(_name_key(row["name"]), row["id"])  # the first of namesakes
+
+    def id_of(self, name: str) -> int:
+        key = _name_key(name)
+        if key not in self.ids:
+            name = " ".join(name.split())
+            if len(name) > LONGEST_NAME:
+                raise PlanNotMade(
+                    f'The champion "{name[:40]}..." has a name longer than {LONGEST_NAME} '
+                    "characters: correct it in the plan and upload it again"
+                )
+            self.ids[key] = audit.insert(
+                self.db, "people", {"board_id": self.board_id, "name": name}, self.actor
+            )
+        return self.ids[key]
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _create_recommendation(db, plan_id, position, recommendation, people, actor) -> int:
+    which = _which(recommendation)
+    text = recommendation["text"].strip()
+    if not text:
+        raise PlanNotMade(f"{which} has a number but no text: add its text and upload it again")
+    _check_length(text, LONGEST_TEXT, f"The text of {which.lower()}")
+    recommendation_id = audit.insert(
+        db,
+        "recommendations",
+        {
+            "plan_id": plan_id,
+            "number": recommendation["number"],
+            "text": text,
+            "addressee": None,
+            "origin": "inspectorate" if recommendation["number"] is not None else "local",
+            "position": position,
+        },
+        actor,
+    )
+    for line_position, line in enumerate(recommendation["key_lines_of_enquiry"], start=1):
+        _check_length(line, LONGEST_TEXT, f"A key line of enquiry of {which.lower()}")
+        audit.insert(
+            db,
+            "key_lines",
+            {"recommendation_id": recommendation_id, "text": line, "position": line_position},
+            actor,
+        )
+    for kind in ("board", "service"):
+        # Two ways of writing one name are one champion.
+        person_ids = dict.fromkeys(
+            people.id_of(name) for name in recommendation[f"{kind}_champions"]
+        )
+        for champion_position, person_id in enumerate(person_ids, start=1):
+            add_champion(db, recommendation_id, person_id, kind, champion_position, actor)
+    return recommendation_id
+
+
+def _create_update(
+    db,
+    recommendation_id,
+    quarter_id,
+    recommendation,
+    status_key: tuple[Status, ...],
+    import_id,
+    actor,
+) -> None:
+    status = recommendation["status"]
+    if status is not None and status not in {s.key for s in status_key}:
+        labels = ", ".join(s.label for s in status_key)
+        raise PlanNotMade(
+            f"{_which(recommendation)} is {status.capitalize()}, which is not in the board's "
+            f"status key ({labels}): change its status, or the key, and try again"
+        )
+    progress = recommendation["progress"].strip()
+    _check_length(progress, LONGEST_PROGRESS, f"The progress of {_which(recommendation).lower()}")
+    audit.insert(
+        db,
+        "progress_updates",
+        {
+            "recommendation_id": recommendation_id,
+            "quarter_id": quarter_id,
+            "revision": 1,
+            "status": status,
+            "state": "approved",
+            "narrative": progress,
+            "author_id": actor.user_id,
+            "imported_from": import_id,
+            "created_at": timestamp(now()),
+        },
+        actor,
+    )
+
+
+def _which(recommendation: dict) -> str:
+    if recommendation["number"] is not None:
+        return f"Recommendation {recommendation['number']}"
+    return f'The recommendation "{recommendation["text"][:40]}"'
+
+
+def _check_length(text: str, most: int, what: str) -> None:
+    if len(text) > most:
+        raise PlanNotMade(f"{what} is longer than {most:,} characters: shorten it and try again")
+
+
+def _period(quarter: Quarter | None) -> str:
+    """The plan's period as boards write it: the financial year of the quarter the progress is
+    for, else this one."""
+    year = quarter.year if quarter else Quarter.containing(date.today()).year
+    return f"{year}-{year + 1}"

@@ -1,0 +1,248 @@
+"""Bringing a board's existing plan: uploading its table, checking how its columns will be
+read, and creating the draft plan from it."""
+
+import hashlib
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from tracker.audit import Actor
+from tracker.boards import board_in_url, get_board
+from tracker.concurrency import StaleChange, stale_change_message
+from tracker.db import get_db, write_transaction
+from tracker.permissions import board_role
+from tracker.plan_import import bp, create, imports, reading, tables
+from tracker.plan_import.forms import PlanUploadForm
+from tracker.quarters import Quarter
+from tracker.rag import DEFAULT_KEY
+from tracker.text import clean_text
+from tracker.uk_time import uk_today
+from tracker.updates.evidence import readable_name
+
+ADMINISTRATOR = ("administrator",)
+# What a column can hold, in the order the select lists them; "" is "Not imported".
+FIELDS = (
+    ("recommendation", "Recommendation"),
+    ("key_lines_of_enquiry", "Key lines of enquiry"),
+    ("board_champion", "Board champion"),
+    ("service_champion", "Service champion"),
+    ("status", "Status (RAG)"),
+    ("progress", "Progress"),
+    ("actions", "Actions"),
+    ("target_date", "Target date"),
+)
+# Five years back: boards bring plans kept since an inspection some years ago, and their
+# status and progress are for the quarter the plan was last updated.
+QUARTERS_OFFERED = 20
+PREVIEW_ROWS = 5
+FIRST_ROWS = 3
+STATUS_WORDS = {status.key: status.label for status in DEFAULT_KEY}
+
+
+def _board_of_plan_import(db, plan_import_id: int) -> int | None:
+    return imports.board_of_import(db, plan_import_id)
+
+
+@bp.route("/boards/<id:board_id>/plans/import", methods=["GET", "POST"])
+@board_role(*ADMINISTRATOR, board_of=board_in_url)
+def upload(board_id: int):
+    """Upload the plan the board already has, or paste its table, to check before it is made."""
+    db = get_db()
+    form = PlanUploadForm()
+    if form.validate_on_submit():
+        try:
+            if form.plan.data:
+                filename = readable_name(form.plan.data.filename) or "plan"
+                limit = current_app.config["UPLOAD_MAX_BYTES"]
+                data = form.plan.data.read(limit + 1)
+                found = tables.read_tables(filename, data, limit)
+            else:
+                filename, data = "pasted table", form.pasted.data.encode("utf-8", "replace")
+                found = tables.read_pasted(form.pasted.data)
+            import_id = imports.start_import(
+                db,
+                board_id,
+                filename,
+                hashlib.sha256(data).hexdigest(),
+                found,
+                Actor(current_user.id, board_id),
+            )
+        except tables.PlanFileError as error:
+            (form.plan if form.plan.data else form.pasted).errors.append(str(error))
+        else:
+            return redirect(url_for("plan_import.review", plan_import_id=import_id))
+    return render_template(
+        "plan_import/upload.html",
+        form=form,
+        board=get_board(db, board_id),
+        earlier=imports.imports_of_board(db, board_id),
+    ), 400 if form.errors else 200
+
+
+@bp.route("/plan-imports/<id:plan_import_id>", methods=["GET", "POST"])
+@board_role(*ADMINISTRATOR, board_of=_board_of_plan_import)
+def review(plan_import_id: int):
+    """How the plan's table will be read: which table, what each column holds, the quarter
+    of its status and progress and its title; with the first recommendations as read."""
+    db = get_db()
+    found = imports.get_import(db, plan_import_id)
+    if found["plan_id"]:
+        flash("The plan has already been created from this file.")
+        return redirect(url_for("plans.show", plan_id=found["plan_id"]))
+    errors: list[tuple[str, str]] = []
+    if request.method == "POST":
+        choices, errors = _choices_from_form(
+            found["tables"], request.form, found["choices"].get("quarter")
+        )
+        if not errors:
+            try:
+                plan_id = _save(db, plan_import_id, choices, request.form.get("action"))
+            except StaleChange:
+                flash(stale_change_message("how this plan will be read"), "error")
+                return redirect(url_for("plan_import.review", plan_import_id=plan_import_id))
+            except (tables.PlanFileError, create.PlanNotMade) as error:
+                errors.append(("columns", str(error)))
+            else:
+                if plan_id:
+                    flash(
+                        "The plan is created as a draft that only administrators can see. "
+                        "Check it, choose champions, then start reporting."
+                    )
+                    return redirect(url_for("plans.show", plan_id=plan_id))
+                flash("Your choices are saved. Check the first rows below.")
+                return redirect(url_for("plan_import.review", plan_import_id=plan_import_id))
+    else:
+        choices = _choices_for_table(found, request.args.get("table", type=int))
+    return render_template(
+        "plan_import/review.html",
+        found=found,
+        choices=choices,
+        errors=errors,
+        tables_with_text=_tables_with_text(found["tables"]),
+        header=_header(found["tables"], choices),
+        first_rows=_first_rows(found["tables"], choices),
+        field_of_column={column: name for name, column in choices["columns"].items()},
+        preview=_preview(found["tables"], choices),
+        fields=FIELDS,
+        quarters=_quarters_offered(uk_today(), found["choices"].get("quarter")),
+        status_words=STATUS_WORDS,
+        board=get_board(db, g.board_id),
+    ), 400 if errors else 200
+
+
+def _save(db, plan_import_id: int, choices: dict, action: str | None) -> int | None:
+    """Keep the choices, and for "Create the plan" make the plan from them: both or neither,
+    so a plan that cannot be made leaves the choices as they were. The plan's id, if made."""
+    actor = Actor(current_user.id, g.board_id)
+    with write_transaction(db):
+        seen = request.form.get("fingerprint", "")
+        imports.save_choices(db, plan_import_id, choices, seen, actor)
+        return create.create_plan(db, plan_import_id, actor) if action == "create" else None
+
+
+def _tables_with_text(found_tables: list[tables.Table]) -> list[tuple[int, str]]:
+    return [
+        (index, table.name)
+        for index, table in enumerate(found_tables)
+        if any(cell.text.strip() for row in table.rows for cell in row)
+    ]
+
+
+def _choices_for_table(found: dict, table_index: int | None) -> dict:
+    """The saved choices, or for another table the columns found in it (none if not found)."""
+    saved = found["choices"]
+    if table_index is None or table_index == saved["table"]:
+        return saved
+    if table_index not in {index for index, _ in _tables_with_text(found["tables"])}:
+        abort(404)
+    try:
+        layout = reading.find_layout([found["tables"][table_index]])
+        header_row, columns = layout.header_row, dict(layout.columns)
+    except tables.PlanFileError:
+        header_row, columns = 0, {}
+    return {**saved, "table": table_index, "header_row": header_row, "columns": columns}
+
+
+def _choices_from_form(
+    found_tables: list, form: MultiDict, saved_quarter: str | None
+) -> tuple[dict, list]:
+    """The choices as sent, and problems in words for any that cannot be one."""
+    try:
+        table_index = int(form.get("table", ""))
+        header_row = int(form.get("header_row", ""))
+        table = found_tables[table_index]
+        header = table.rows[header_row]
+    except (ValueError, IndexError):
+        abort(400)
+    if table_index < 0 or header_row < 0:
+        abort(400)
+    known = {name for name, _ in FIELDS}
+    columns: dict[str, int] = {}
+    errors: list[tuple[str, str]] = []
+    labels = dict(FIELDS)
+    for index in range(len(header)):
+        chosen = form.get(f"column-{index}", "")
+        if not chosen:
+            continue
+        if chosen not in known:
+            errors.append((f"column-{index}", "Select what this column holds"))
+        elif chosen in columns:
+            errors.append((f"column-{index}", f"Select only one column as {labels[chosen]}"))
+        else:
+            columns[chosen] = index
+    if not errors and "recommendation" not in columns:
+        errors.append(("column-0", "Select the column that holds the recommendations"))
+    quarter = form.get("quarter", "")
+    if quarter and quarter not in _quarters_offered(uk_today(), saved_quarter):
+        errors.append(("quarter", "Select the quarter the status and progress are for"))
+    title = clean_text(form.get("title", ""))[:300]
+    if not title:
+        errors.append(("title", "Enter the plan's title"))
+    choices = {
+        "table": table_index,
+        "header_row": header_row,
+        "columns": columns,
+        "quarter": quarter or None,
+        "title": title,
+    }
+    return choices, errors
+
+
+def _header(found_tables: list, choices: dict) -> list[str]:
+    table = found_tables[choices["table"]]
+    if choices["header_row"] >= len(table.rows):
+        return []
+    return [cell.text.strip() for cell in table.rows[choices["header_row"]]]
+
+
+def _first_rows(found_tables: list, choices: dict) -> list[list[str]]:
+    """The rows under the header as written, for recognising the table."""
+    start = choices["header_row"] + 1
+    rows = found_tables[choices["table"]].rows[start : start + FIRST_ROWS]
+    return [[cell.text.strip() for cell in row] for row in rows]
+
+
+def _preview(found_tables: list, choices: dict) -> dict:
+    """The first recommendations as they will be imported, or why none can be."""
+    try:
+        plan = reading.read_plan(found_tables, reading.layout_from_choices(found_tables, choices))
+    except tables.PlanFileError as error:
+        return {"problem": str(error), "recommendations": [], "warnings": [], "count": 0}
+    return {
+        "problem": None,
+        "recommendations": plan["recommendations"][:PREVIEW_ROWS],
+        "warnings": plan["warnings"],
+        "count": len(plan["recommendations"]),
+    }
+
+
+def _quarters_offered(today, saved: str | None) -> list[str]:
+    """The last quarters up to the current one, the latest first, and the one chosen before
+    if it is older."""
+    quarter = Quarter.containing(today)
+    labels = []
+    for _ in range(QUARTERS_OFFERED):
+        labels.append(quarter.label)
+        quarter = quarter.previous()
+    return labels if not saved or saved in labels else [*labels, saved]
