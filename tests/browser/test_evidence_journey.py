@@ -1,16 +1,11 @@
 """Evidence in a real browser: a champion attaches a file to a draft, then replaces it with
 another, and sees the new one listed and the old one gone, on a phone as on a desktop."""
 
-import threading
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import QuietRequestHandler, expect_no_serious_accessibility_problems
+from tests.browser.conftest import expect_no_serious_accessibility_problems
 from tests.test_evidence import png_bytes
-from tracker import create_app
 
 RECOMMENDATION = 2  # Spencer Hunt, the demo champion, champions it
 PHONE = {"width": 390, "height": 844}
@@ -18,25 +13,9 @@ FIGURES = b"Month,Attendance\r\nJanuary,41\r\nFebruary,44\r\nMarch,-\r\n"
 
 
 @pytest.fixture(scope="module")
-def base_url(demo_database) -> Iterator[str]:
-    """The app on the module's demo database, with its evidence kept beside that database
-    (not in the project's instance folder)."""
-    app = create_app(
-        {
-            "DATABASE": str(demo_database),
-            "SECRET_KEY": "test",
-            "TESTING": False,
-            "MAIL_FOLDER": str(demo_database.parent / "mail"),
-            "EVIDENCE_FOLDER": str(demo_database.parent / "evidence"),
-        }
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, name="tracker-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+def app_settings(demo_database) -> dict:
+    """Evidence kept beside the module's database (not in the project's instance folder)."""
+    return {"EVIDENCE_FOLDER": str(demo_database.parent / "evidence")}
 
 
 def attached(page: Page):

@@ -124,11 +124,12 @@ def download(plan_id):
     choice, problems = _choice(db, plan_id)
     if problems:
         return _choose_page(db, plan_id, choice, problems, status=400)
-    render = None
-    if not find_kept_pack(db, plan_id, choice.quarter, choice.version, choice.covering):
-        render = ask_for_pack(db, plan_id, choice, current_user.id)
-        if not render.ready:
-            return redirect(url_for("pack.progress", plan_id=plan_id, render_id=render.id), 303)
+    kept = find_kept_pack(db, plan_id, choice.quarter, choice.version, choice.covering)
+    if kept:
+        return kept_pack_file(kept)
+    render = ask_for_pack(db, plan_id, choice, current_user.id)
+    if not render.ready:
+        return redirect(url_for("pack.progress", plan_id=plan_id, render_id=render.id), 303)
     return _pack_file(db, plan_id, choice.quarter, choice.version, choice.covering, render)
 
 
@@ -205,12 +206,17 @@ def _pack_file(db, plan_id: int, quarter: str, version: str, covering: bool, ren
     one `render` made."""
     kept = find_kept_pack(db, plan_id, quarter, version, covering)
     if kept:
-        return _file(kept.pdf, "application/pdf", kept.filename, etag=kept.sha256)
+        return kept_pack_file(kept)
     found = renders.pdf_of(db, render.id) if render else None
     if found is None:
         abort(404)
     pdf, sha256 = found
     return _file(pdf, "application/pdf", pack_filename(quarter, version, covering), etag=sha256)
+
+
+def kept_pack_file(kept):
+    """A kept pack as the download it always is: the same bytes, name and checksum."""
+    return _file(kept.pdf, "application/pdf", kept.filename, etag=kept.sha256)
 
 
 def _choice_args(render: renders.Render) -> dict:
@@ -229,7 +235,7 @@ def kept(plan_id):
     found = kept_pack_by_id(get_db(), plan_id, pack_id) if pack_id else None
     if found is None or (g.role == "scrutiny" and found.version != "scrutiny"):
         abort(404)
-    return _file(found.pdf, "application/pdf", found.filename, etag=found.sha256)
+    return kept_pack_file(found)
 
 
 @bp.get("/plans/<id:plan_id>/pack/plan.xlsx")

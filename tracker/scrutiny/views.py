@@ -21,7 +21,7 @@ from tracker.db import get_db
 from tracker.errors import MESSAGES
 from tracker.pack import renders
 from tracker.pack.store import find_kept_pack
-from tracker.pack.views import PackChoice, ask_for_pack
+from tracker.pack.views import PackChoice, ask_for_pack, kept_pack_file
 from tracker.permissions import board_member, board_role, public
 from tracker.plans import queries as plans
 from tracker.scrutiny import bp, links, shared
@@ -166,10 +166,7 @@ def pack_through_link(token: str):
         kept = find_kept_pack(db, link["plan_id"], quarter, "scrutiny", False)
         if kept is None:
             return _pack_progress(db, token, link["plan_id"], quarter, render)
-    response = Response(kept.pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{kept.filename}"'
-    response.set_etag(kept.sha256)
-    return response
+    return kept_pack_file(kept)
 
 
 @shared.get("/shared/<token>/pack-status.json")
