@@ -423,3 +423,71 @@ def test_imported_history_of_a_plan_that_went_live_is_never_deleted(db, import_i
 def test_an_update_written_in_the_tracker_is_never_deleted(db):
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute("DELETE FROM progress_updates WHERE id = 1")
+
+
+# ----- Several quarters and actions -----------------------------------------------------------
+
+QUARTERLY_HEADER = ["Recommendation", "Actions", "Target date", "Q1 update", "Q2 RAG", "Q2 update"]
+QUARTERLY_ROWS = [
+    ["1. Develop a victims offer", "Survey victims\nTrain staff", "31/03/2023", "Planned", "A", ""],
+    ["2. Review out of court work", "", "", "", "Green", "Panel reviewed"],
+    ["3. Improve education links", "Agree protocol", "Ongoing", "", "", ""],
+]
+
+
+@pytest.fixture
+def quarterly_import(db):
+    found = [table(QUARTERLY_HEADER, *QUARTERLY_ROWS)]
+    import_id = start_import(db, 1, "quarters.xlsx", SHA, found, HEAD)
+    choose(db, import_id, quarter="2022/23 Q2")
+    return import_id
+
+
+def test_a_plan_with_a_column_a_quarter_gives_an_update_in_each_quarter(db, quarterly_import):
+    plan_id = create_plan(db, quarterly_import, HEAD)
+
+    updates = list(
+        db.query(
+            "SELECT number, label, status, narrative, state, imported_from FROM progress_updates"
+            " JOIN recommendations ON recommendations.id = recommendation_id"
+            " JOIN quarters ON quarters.id = quarter_id WHERE recommendations.plan_id = ?"
+            " ORDER BY number, starts_on",
+            [plan_id],
+        )
+    )
+    assert [(u["number"], u["label"], u["status"], u["narrative"]) for u in updates] == [
+        (1, "2022/23 Q1", None, "Planned"),
+        (1, "2022/23 Q2", "amber", ""),
+        (2, "2022/23 Q2", "green", "Panel reviewed"),
+    ]
+    assert {(u["state"], u["imported_from"]) for u in updates} == {("approved", quarterly_import)}
+    labels = db.execute(
+        "SELECT label FROM quarters WHERE plan_id = ? ORDER BY starts_on", [plan_id]
+    )
+    assert [row[0] for row in labels] == ["2022/23 Q1", "2022/23 Q2"]
+
+
+def test_actions_are_made_with_their_target_dates(db, quarterly_import):
+    plan_id = create_plan(db, quarterly_import, HEAD)
+
+    actions = db.query(
+        "SELECT number, actions.text, target_date, status FROM actions"
+        " JOIN recommendations ON recommendations.id = recommendation_id"
+        " WHERE plan_id = ? ORDER BY number, actions.position",
+        [plan_id],
+    )
+    assert [tuple(action.values()) for action in actions] == [
+        (1, "Survey victims", "2023-03-31", "not started"),
+        (1, "Train staff", "2023-03-31", "not started"),
+        (3, "Agree protocol (target: Ongoing)", None, "not started"),
+    ]
+
+
+def test_an_action_too_long_makes_nothing(db, count_rows):
+    rows = [["1. Develop", "x" * 2001, "", "", "", ""]]
+    import_id = start_import(db, 1, "long.csv", SHA, [table(QUARTERLY_HEADER, *rows)], HEAD)
+    before = count_rows()
+
+    with pytest.raises(PlanNotMade, match="An action of recommendation 1 is longer than 2,000"):
+        create_plan(db, import_id, HEAD)
+    assert count_rows() == before

@@ -220,3 +220,43 @@ def test_choosing_another_table_reads_its_columns_again(admin):
     assert response.status_code == 400
     assert "Select the column that holds the recommendations" in response.text
     assert admin.get(f"{path}?table=7").status_code == 404
+
+
+QUARTERLY_CSV = (
+    b"Recommendation,Lead officer,Q3 update,Q4 update,Q1 RAG,Q1 update\n"
+    b"1. Improve planning,Steve Ryder,Audit planned,Audit begun,Green,Audit done\n"
+)
+
+
+def test_a_column_a_quarter_is_shown_with_the_quarter_each_is_imported_as(admin, db):
+    path = upload(admin, "quarters.csv", QUARTERLY_CSV).headers["Location"]
+    page = admin.get(path).text
+    assert [column_of(page, index) for index in range(2, 6)] == [
+        "progress",
+        "progress",
+        "status",
+        "progress",
+    ]
+
+    # The third quarter's column is left out; the other two stay a quarter each.
+    response = post_review(admin, path, "save", quarter="2023/24 Q1", **{"column-2": ""})
+    page = admin.get(response.headers["Location"]).text
+    mapping = re.search(r"Each quarter's columns.*?</dl>", page, re.S)[0]
+    pairs = re.findall(r"<dt[^>]*>([^<]*)</dt><dd[^>]*>([^<]*)</dd>", mapping)
+    assert pairs == [
+        ("Q4 update", "2022/23 Q4"),
+        ("Q1 RAG", "2023/24 Q1"),
+        ("Q1 update", "2023/24 Q1"),
+    ]
+
+    response = post_review(admin, path, "create")
+    plan_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    updates = db.query(
+        "SELECT label, status, narrative FROM progress_updates"
+        " JOIN quarters ON quarters.id = quarter_id WHERE plan_id = ? ORDER BY starts_on",
+        [plan_id],
+    )
+    assert [tuple(update.values()) for update in updates] == [
+        ("2022/23 Q4", None, "Audit begun"),
+        ("2023/24 Q1", "green", "Audit done"),
+    ]

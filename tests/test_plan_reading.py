@@ -3,6 +3,7 @@
 import json
 import re
 import time
+from datetime import date
 from pathlib import Path
 
 import docx
@@ -14,6 +15,7 @@ from tracker.plan_import.reading import (
     field_of_header,
     find_layout,
     read_plan,
+    read_target_date,
     split_champions,
     status_of_fill,
     status_of_words,
@@ -203,6 +205,8 @@ def test_other_column_names_in_another_order_are_read():
             "service_champions": ["Jo Lawson"],
             "status": "green",
             "progress": "",
+            "actions": [],
+            "quarters": [{"offset": 0, "status": "green", "progress": ""}],
         }
     ]
 
@@ -327,15 +331,114 @@ def test_several_champions_in_one_cell_are_each_read(cell):
     assert split_champions(cell) == ["Jo Lawson", "Zoe Grindle"]
 
 
-def test_the_last_of_several_quarters_progress_columns_is_the_progress():
-    header = ["Recommendation", "Q1 update", "Q2 update", "Progress update Q3"]
-    tables = [table(header, ["1. Develop", "Planned", "Begun", "Done"])]
+def test_several_quarters_columns_give_each_quarter_its_status_and_progress():
+    header = ["Recommendation", "Q1 RAG", "Q1 update", "Q2 RAG", "Q2 update", "Progress update Q3"]
+    tables = [table(header, ["1. Develop", "R", "Planned", "Amber", "Begun", "Done"])]
 
     plan = read_plan(tables)
 
     assert plan["columns"]["progress"] == "Progress update Q3"
-    assert plan["recommendations"][0]["progress"] == "Done"
-    assert find_layout(tables).progress_columns == [("Q1", 1), ("Q2", 2), ("Q3", 3)]
+    assert plan["columns"]["status"] == "Q2 RAG"
+    recommendation = plan["recommendations"][0]
+    assert recommendation["quarters"] == [
+        {"offset": -2, "status": "red", "progress": "Planned"},
+        {"offset": -1, "status": "amber", "progress": "Begun"},
+        {"offset": 0, "status": None, "progress": "Done"},
+    ]
+    assert (recommendation["status"], recommendation["progress"]) == (None, "Done")
+    assert find_layout(tables).quarterly == {"status": [1, 3], "progress": [2, 4, 5]}
+
+
+@pytest.mark.parametrize(
+    ("headers", "offsets"),
+    [
+        (["Q1 update", "Q3 update"], [-2, 0]),  # a quarter with no column is skipped
+        (["Q4 update", "Q1 update"], [-1, 0]),  # across the turn of the year
+        (["June update", "September update", "December update"], [-2, -1, 0]),
+        (["Update (Qtr 2)", "Update (Quarter 3)"], [-1, 0]),
+    ],
+)
+def test_the_quarters_of_progress_columns_follow_their_headers(headers, offsets):
+    layout = find_layout([table(["Recommendation", *headers], ["1. Develop", *headers])])
+
+    assert [layout.quarter_offsets()[column] for column in layout.quarterly["progress"]] == offsets
+
+
+def test_one_status_column_beside_several_quarters_is_the_latest_quarters():
+    header = ["Recommendation", "Status", "Q1 update", "Q2 update"]
+    plan = read_plan([table(header, ["1. Develop", "Green", "Planned", "Begun"])])
+
+    assert plan["recommendations"][0]["quarters"] == [
+        {"offset": -1, "status": None, "progress": "Planned"},
+        {"offset": 0, "status": "green", "progress": "Begun"},
+    ]
+
+
+def test_a_quarters_progress_cell_shaded_in_a_status_colour_gives_that_quarters_status():
+    header = [Cell("Recommendation"), Cell("Q1 update"), Cell("Q2 update")]
+    row = [Cell("1. Develop"), Cell("Planned", "#FF0000"), Cell("Begun", "#92D050")]
+    plan = read_plan([Table("Plan", [header, row])])
+
+    assert [q["status"] for q in plan["recommendations"][0]["quarters"]] == ["red", "green"]
+
+
+def test_progress_and_comments_columns_are_not_two_quarters():
+    header = ["Recommendation", "Progress update", "Comments"]
+    plan = read_plan([table(header, ["1. Develop", "Begun", "Chased the school"])])
+
+    assert plan["columns"]["progress"] == "Progress update"
+    assert len(plan["recommendations"][0]["quarters"]) == 1
+    assert plan["recommendations"][0]["progress"] == "Begun"
+
+
+def test_actions_are_read_a_line_each_with_their_target_dates():
+    header = ["Recommendation", "Actions", "Target date"]
+    rows = [
+        ["1. Develop", "Audit cases\nTrain staff", "31/03/2023\nJune 2023"],
+        ["2. Improve", "- Review panel\n- Report to board", "Ongoing"],
+        ["3. Increase", "Recruit mentors\nAgree budget\nLaunch", "March 2023\nMay 2023"],
+    ]
+    plan = read_plan([table(header, *rows)])
+
+    actions = [recommendation["actions"] for recommendation in plan["recommendations"]]
+    assert actions == [
+        [
+            {"text": "Audit cases", "target_date": "2023-03-31"},
+            {"text": "Train staff", "target_date": "2023-06-30"},
+        ],
+        [
+            {"text": "Review panel (target: Ongoing)", "target_date": None},
+            {"text": "Report to board (target: Ongoing)", "target_date": None},
+        ],
+        [
+            {"text": "Recruit mentors", "target_date": None},
+            {"text": "Agree budget", "target_date": None},
+            {"text": "Launch", "target_date": None},
+        ],
+    ]
+    assert plan["warnings"] == [
+        "Recommendation 3: its 3 actions have 2 target dates, so the dates were not imported."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("31/03/2023", date(2023, 3, 31)),
+        ("1/4/23", date(2023, 4, 1)),
+        ("2023-06-30", date(2023, 6, 30)),
+        ("30 September 2023", date(2023, 9, 30)),
+        ("30 Sept 2023", date(2023, 9, 30)),
+        ("March 2024", date(2024, 3, 31)),
+        ("Feb 2024", date(2024, 2, 29)),
+        ("Ongoing", None),
+        ("Q3", None),
+        ("31/02/2023", None),
+        ("1" * 10000, None),
+    ],
+)
+def test_target_dates_are_read_as_boards_write_them(written, read):
+    assert read_target_date(written) == read
 
 
 def test_a_row_without_a_recommendation_and_other_tables_are_warned_about():

@@ -63,6 +63,11 @@ class Quarter:
             Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
         )
 
+    def shifted(self, quarters: int) -> "Quarter":
+        """The quarter this many after this one, or before it when negative."""
+        index = self.year * 4 + self.number - 1 + quarters
+        return Quarter(index // 4, index % 4 + 1)
+
     def previous(self) -> "Quarter":
         return (
             Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 
 from tracker.plan_import import bp
-from tracker.plan_import.reading import read_plan
+from tracker.plan_import.reading import PRINTED_KEYS, read_plan
 from tracker.plan_import.tables import PlanFileError, read_tables
 
 
@@ -24,4 +24,8 @@ def extract_plan_command(file: Path):
         raise click.ClickException(f"{file} could not be read: {error.strerror}") from None
     except PlanFileError as error:
         raise click.ClickException(f"{file}: {error}") from None
+    plan["recommendations"] = [
+        {key: recommendation[key] for key in PRINTED_KEYS}
+        for recommendation in plan["recommendations"]
+    ]
     click.echo(json.dumps(plan, indent=2, ensure_ascii=False))

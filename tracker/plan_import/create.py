@@ -18,6 +18,7 @@ from tracker.updates.workflow import ensure_quarter
 LONGEST_TEXT = 5000  # a recommendation's or key line's text
 LONGEST_NAME = 200
 LONGEST_PROGRESS = 20000
+LONGEST_ACTION = 2000
 
 
 class PlanNotMade(ValueError):
@@ -27,9 +28,10 @@ class PlanNotMade(ValueError):
 
 def create_plan(db: Database, import_id: int, actor: audit.Actor) -> int:
     """Make a draft plan on the import's board from the reviewer's choices: its
-    recommendations, key lines of enquiry and champions (people of the board matched by name,
-    or added), and, when the choices name a quarter, each status and progress as an approved
-    update for that quarter. All in one transaction; returns the plan's id. An import that
+    recommendations, key lines of enquiry, actions and champions (people of the board matched
+    by name, or added), and, when the choices name a quarter, each status and progress as an
+    approved update for that quarter (and for the quarters before it, when the plan has a
+    column a quarter). All in one transaction; returns the plan's id. An import that
     already made a plan returns that plan. Raises PlanNotMade (or PlanFileError for choices
     that no longer fit the tables), making nothing."""
     with write_transaction(db):
@@ -55,16 +57,30 @@ def create_plan(db: Database, import_id: int, actor: audit.Actor) -> int:
             },
             actor,
         )
-        quarter_id = ensure_quarter(db, plan_id, quarter, actor) if quarter else None
         people = _People(db, board_id, actor)
         status_key = status_key_of(db, board_id)
+        quarter_ids: dict[int, int] = {}  # quarters before the chosen one: id
         for position, recommendation in enumerate(recommendations, start=1):
             recommendation_id = _create_recommendation(
                 db, plan_id, position, recommendation, people, actor
             )
-            if quarter_id and (recommendation["status"] or recommendation["progress"]):
+            for reported in recommendation["quarters"] if quarter else ():
+                if not (reported["status"] or reported["progress"].strip()):
+                    continue
+                offset = reported["offset"]
+                if offset not in quarter_ids:
+                    quarter_ids[offset] = ensure_quarter(
+                        db, plan_id, quarter.shifted(offset), actor
+                    )
                 _create_update(
-                    db, recommendation_id, quarter_id, recommendation, status_key, import_id, actor
+                    db,
+                    recommendation_id,
+                    quarter_ids[offset],
+                    _which(recommendation),
+                    reported,
+                    status_key,
+                    import_id,
+                    actor,
                 )
         audit.update(db, "plan_imports", import_id, {"plan_id": plan_id}, actor)
         return plan_id
@@ -135,6 +151,19 @@ def _create_recommendation(db, plan_id, position, recommendation, people, actor)
         )
         for champion_position, person_id in enumerate(person_ids, start=1):
             add_champion(db, recommendation_id, person_id, kind, champion_position, actor)
+    for action_position, action in enumerate(recommendation["actions"], start=1):
+        _check_length(action["text"], LONGEST_ACTION, f"An action of {which.lower()}")
+        audit.insert(
+            db,
+            "actions",
+            {
+                "recommendation_id": recommendation_id,
+                "text": action["text"],
+                "target_date": action["target_date"],
+                "position": action_position,
+            },
+            actor,
+        )
     return recommendation_id
 
 
@@ -142,20 +171,23 @@ def _create_update(
     db,
     recommendation_id,
     quarter_id,
-    recommendation,
+    which: str,
+    quarter: dict,
     status_key: tuple[Status, ...],
     import_id,
     actor,
 ) -> None:
-    status = recommendation["status"]
+    """One quarter's status and progress of a recommendation ({"status", "progress"}) as an
+    approved update marked as imported."""
+    status = quarter["status"]
     if status is not None and status not in {s.key for s in status_key}:
         labels = ", ".join(s.label for s in status_key)
         raise PlanNotMade(
-            f"{_which(recommendation)} is {status.capitalize()}, which is not in the board's "
+            f"{which} is {status.capitalize()}, which is not in the board's "
             f"status key ({labels}): change its status, or the key, and try again"
         )
-    progress = recommendation["progress"].strip()
-    _check_length(progress, LONGEST_PROGRESS, f"The progress of {_which(recommendation).lower()}")
+    progress = quarter["progress"].strip()
+    _check_length(progress, LONGEST_PROGRESS, f"The progress of {which.lower()}")
     audit.insert(
         db,
         "progress_updates",

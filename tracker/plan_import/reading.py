@@ -11,11 +11,23 @@ only the cell's colour, and rows split across a page break.
 import colorsys
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from tracker.plan_import.tables import Cell, PlanFileError, Table
 from tracker.rag import DEFAULT_KEY
 
 HEADER_SEARCH_ROWS = 10
+# What `flask extract-plan` prints of each recommendation: the latest quarter only. The
+# reading also gives each quarter's status and progress, the actions and the target date.
+PRINTED_KEYS = (
+    "number",
+    "text",
+    "key_lines_of_enquiry",
+    "board_champions",
+    "service_champions",
+    "status",
+    "progress",
+)
 # Longer than this, a cell is prose, not a column's name; it also bounds the work a hostile
 # header can cause.
 LONGEST_HEADER = 200
@@ -96,14 +108,88 @@ STATUS_HUES = {"red": 0, "amber": 35, "green": 120, "blue": 215}
 FURTHEST_HUE = 45
 
 
+# "Q2", "Qtr 2", "Quarter 2" or a month ("June update") in a header: the quarter a
+# progress or status column is for, counted from April as the financial year is.
+QUARTER_IN_HEADER = re.compile(r"\b(?:q|qtr|quarter)\s?([1-4])\b", re.I)
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTH_IN_HEADER = re.compile(r"\b(" + "|".join(MONTHS) + r")[a-z]*\b", re.I)
+# Fields a plan can give once per quarter, in columns side by side ("Q1 update", "Q2 update").
+QUARTERLY_FIELDS = ("progress", "status")
+# How target dates are written; a month alone means its last day.
+DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d-%m-%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y")
+MONTH_FORMATS = ("%B %Y", "%b %Y", "%m/%Y")
+LONGEST_DATE = 40
+
+
 @dataclass
 class PlanLayout:
-    """Where the plan is: its table, header row and the column of each field."""
+    """Where the plan is: its table, header row and the column of each field. For progress
+    and status, `columns` names the latest quarter's column, and `quarterly` all of them in
+    the table's order, when the plan keeps one per quarter."""
 
     table: Table
     header_row: int
     columns: dict[str, int]  # field: column
-    progress_columns: list[tuple[str, int]] = field(default_factory=list)  # ("Q2", column)
+    quarterly: dict[str, list[int]] = field(default_factory=dict)  # field: columns
+
+    def columns_of(self, name: str) -> list[int]:
+        """Every column of a field: each quarter's for progress and status."""
+        if name in self.quarterly:
+            return self.quarterly[name]
+        return [self.columns[name]] if name in self.columns else []
+
+    def quarter_offsets(self) -> dict[int, int]:
+        """{column: quarters before the latest} for each progress and status column: 0 for
+        the latest, -1 for the one before. Quarters named in the headers ("Q1", "Q3") give
+        the gaps between columns; otherwise each column is the quarter after the one on its
+        left. A status column is for its progress column's quarter when their headers name
+        the same one, else the statuses are matched to the progress columns from the last."""
+        header = [cell.text for cell in self.table.rows[self.header_row]]
+        progress, status = self.columns_of("progress"), self.columns_of("status")
+        offsets = _offsets_by_order(header, progress)
+        by_quarter = {_quarter_named(header[column]): offsets[column] for column in progress}
+        by_quarter.pop(None, None)
+        unmatched = []
+        for column in status:
+            named = _quarter_named(header[column])
+            if named in by_quarter:
+                offsets[column] = by_quarter[named]
+            else:
+                unmatched.append(column)
+        if progress:
+            from_last = [offsets[column] for column in reversed(progress)]
+            for index, column in enumerate(reversed(unmatched)):
+                offsets[column] = from_last[min(index, len(from_last) - 1)]
+        else:
+            offsets.update(_offsets_by_order(header, unmatched))
+        return offsets
+
+
+def _quarter_named(text: str) -> int | None:
+    text = text[:LONGEST_HEADER]
+    if match := QUARTER_IN_HEADER.search(text):
+        return int(match.group(1))
+    if match := MONTH_IN_HEADER.search(text):
+        month = MONTHS.index(match.group(1).lower()) + 1
+        return (month - 4) % 12 // 3 + 1
+    return None
+
+
+def _one_a_quarter(headers: list[str]) -> bool:
+    """Whether columns of one field are a quarter each ("Q1 update", "Q2 update";
+    "June", "September") rather than two kinds of note ("Progress", "Comments")."""
+    return all(_quarter_named(header) for header in headers)
+
+
+def _offsets_by_order(header: list[str], columns: list[int]) -> dict[int, int]:
+    offsets: dict[int, int] = {}
+    offset, later = 0, None
+    for column in reversed(columns):
+        if later is not None:
+            this, next_one = _quarter_named(header[column]), _quarter_named(header[later])
+            offset -= ((next_one - this) % 4 or 4) if this and next_one else 1
+        offsets[column], later = offset, column
+    return offsets
 
 
 @dataclass
@@ -129,8 +215,9 @@ def read_plan(tables: list[Table], layout: PlanLayout | None = None) -> dict:
         and any(cell.text.strip() for row in table.rows for cell in row)
     ]
     header = layout.table.rows[layout.header_row]
+    offsets = layout.quarter_offsets()
     recommendations = [
-        _recommendation(row, layout, warnings) for row in _plan_rows(layout, warnings)
+        _recommendation(row, layout, offsets, warnings) for row in _plan_rows(layout, warnings)
     ]
     return {
         "columns": {name: header[column].text.strip() for name, column in layout.columns.items()},
@@ -144,9 +231,9 @@ def find_layout(tables: list[Table]) -> PlanLayout:
     header row's columns holds; PlanFileError when there is none."""
     for table in tables:
         for index, row in enumerate(table.rows[:HEADER_SEARCH_ROWS]):
-            columns, progress = _header_fields(row)
+            columns, quarterly = _header_fields(row)
             if "recommendation" in columns:
-                return PlanLayout(table, index, columns, progress)
+                return PlanLayout(table, index, columns, quarterly)
     raise PlanFileError(
         "No column of this table looks like the recommendations: name that column "
         '"Recommendation" and upload the plan again'
@@ -155,38 +242,51 @@ def find_layout(tables: list[Table]) -> PlanLayout:
 
 def choices_of_layout(tables: list[Table], layout: PlanLayout) -> dict:
     """The reviewer's choices that give `layout`: {"table": index, "header_row": index,
-    "columns": {field: column}}."""
+    "columns": {field: column, or for a quarterly field several: [column, ...]}}."""
     index = next(i for i, table in enumerate(tables) if table is layout.table)
-    return {"table": index, "header_row": layout.header_row, "columns": dict(layout.columns)}
+    columns = {name: layout.quarterly.get(name, column) for name, column in layout.columns.items()}
+    return {"table": index, "header_row": layout.header_row, "columns": columns}
 
 
 def layout_from_choices(tables: list[Table], choices: dict) -> PlanLayout:
     """The layout the reviewer chose: choices["table"] and choices["header_row"] are indexes,
-    choices["columns"] is {field: column index}, a field with no column (None or "") left
-    out. PlanFileError in words for an index out of range, an unknown field, no
-    recommendation column or a column given to two fields."""
+    choices["columns"] is {field: column index}, or for progress and status a list of
+    columns, one a quarter; a field with no column (None, "" or []) is left out.
+    PlanFileError in words for an index out of range, an unknown field, no recommendation
+    column or a column given to two fields."""
     table_index = _index(choices.get("table"), "The table", len(tables))
     table = tables[table_index]
     header_row = _index(choices.get("header_row"), "The header row", len(table.rows))
     width = len(table.rows[header_row])
-    columns: dict[str, int] = {}
-    for name, column in (choices.get("columns") or {}).items():
+    every: dict[str, list[int]] = {}
+    for name, chosen in (choices.get("columns") or {}).items():
         if name not in FIELD_NAMES:
             raise PlanFileError(f'"{name}" is not something a plan\'s column can hold')
-        if column is None or column == "":
-            continue
-        columns[name] = _index(column, f"The column for {FIELD_WORDS[name]}", width)
-    if "recommendation" not in columns:
+        several = isinstance(chosen, list)
+        if several and name not in QUARTERLY_FIELDS:
+            raise PlanFileError(f"Choose one column for {FIELD_WORDS[name]}")
+        what = f"The column for {FIELD_WORDS[name]}"
+        picked = [
+            _index(column, what, width)
+            for column in (chosen if several else [chosen])
+            if column is not None and column != ""
+        ]
+        if picked:
+            every[name] = sorted(set(picked))
+    if "recommendation" not in every:
         raise PlanFileError("Choose the column that holds the recommendations")
     taken: dict[int, str] = {}
-    for name, column in columns.items():
-        if column in taken:
-            raise PlanFileError(
-                f"Column {column + 1} is chosen for both {FIELD_WORDS[taken[column]]} and "
-                f"{FIELD_WORDS[name]}: choose a different column for one of them"
-            )
-        taken[column] = name
-    return PlanLayout(table, header_row, columns)
+    for name, columns in every.items():
+        for column in columns:
+            if column in taken:
+                raise PlanFileError(
+                    f"Column {column + 1} is chosen for both {FIELD_WORDS[taken[column]]} and "
+                    f"{FIELD_WORDS[name]}: choose a different column for one of them"
+                )
+            taken[column] = name
+    columns = {name: chosen[-1] for name, chosen in every.items()}
+    quarterly = {name: chosen for name, chosen in every.items() if len(chosen) > 1}
+    return PlanLayout(table, header_row, columns, quarterly)
 
 
 def _index(value, what: str, count: int) -> int:
@@ -209,21 +309,27 @@ def field_of_header(text: str) -> str | None:
     return None
 
 
-def _header_fields(row: list[Cell]) -> tuple[dict[str, int], list[tuple[str, int]]]:
+def _header_fields(row: list[Cell]) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """The field of each column of a header row (the first column of each, except that
+    progress and status may have one column a quarter, the last being the latest)."""
     texts = [cell.text.strip() for cell in row]
     # A title in a merged cell, repeated across the row, is not a header.
     if len({text for text in texts if text}) < 2:
-        return {}, []
-    columns, progress = {}, []
+        return {}, {}
+    columns: dict[str, int] = {}
+    quarterly: dict[str, list[int]] = {}
     for column, text in enumerate(texts):
         name = field_of_header(text)
-        if name == "progress":
-            quarter = re.search(r"\bq([1-4])\b", text, re.I)
-            progress.append((f"Q{quarter.group(1)}" if quarter else text, column))
-            columns["progress"] = column  # the last one is this quarter's
-        elif name and name not in columns:
+        if name in QUARTERLY_FIELDS:
+            quarterly.setdefault(name, []).append(column)
+        if name and name not in columns:
             columns[name] = column
-    return columns, progress
+    for name, found in list(quarterly.items()):
+        if len(found) > 1 and _one_a_quarter([texts[column] for column in found]):
+            columns[name] = found[-1]
+        else:
+            del quarterly[name]
+    return columns, quarterly
 
 
 def _plan_rows(layout: PlanLayout, warnings: list[str]) -> list[_Row]:
@@ -280,23 +386,74 @@ def _continue_row(row: _Row, texts: list[str]) -> None:
             row.texts[column] = row.texts[column] + joiner + text
 
 
-def _recommendation(row: _Row, layout: PlanLayout, warnings: list[str]) -> dict:
+def _recommendation(row: _Row, layout: PlanLayout, offsets: dict[int, int], warnings) -> dict:
+    """What a row says. "status" and "progress" are the latest quarter's; "quarters" has
+    each quarter's, the earliest first, as {"offset": quarters before the latest, "status",
+    "progress"}."""
     columns = layout.columns
     number, text = split_number(row.texts[columns["recommendation"]])
 
     def text_of(name: str) -> str:
         return row.texts[columns[name]] if name in columns else ""
 
-    status = _status_of(row, columns, warnings, number or text[:40])
+    which = number or text[:40]
+    quarters = _quarters(row, layout, offsets, warnings, which)
     return {
         "number": number,
         "text": text,
         "key_lines_of_enquiry": split_lines(text_of("key_lines_of_enquiry")),
         "board_champions": split_champions(text_of("board_champion")),
         "service_champions": split_champions(text_of("service_champion")),
-        "status": status,
-        "progress": text_of("progress"),
+        "status": quarters[-1]["status"],
+        "progress": quarters[-1]["progress"],
+        "actions": _actions(text_of("actions"), text_of("target_date"), warnings, which),
+        "quarters": quarters,
     }
+
+
+def _actions(actions_text: str, targets_text: str, warnings: list[str], which) -> list[dict]:
+    """One {"text", "target_date"} per line of the actions cell. The target date cell gives
+    one date for all of them or one a line; a target that is not a date ("Ongoing") stays
+    in the action's text."""
+    actions = split_lines(actions_text)
+    targets = split_lines(targets_text)
+    if len(targets) == 1:
+        targets = targets * len(actions)
+    elif len(targets) != len(actions):
+        if actions and targets:
+            warnings.append(
+                f"Recommendation {which}: its {len(actions)} actions have {len(targets)} target "
+                "dates, so the dates were not imported."
+            )
+        targets = [""] * len(actions)
+    found = []
+    for action, target in zip(actions, targets, strict=True):
+        day = read_target_date(target)
+        if target and day is None:
+            action = f"{action} (target: {target})"
+        found.append({"text": action, "target_date": day.isoformat() if day else None})
+    return found
+
+
+def _quarters(row: _Row, layout: PlanLayout, offsets: dict[int, int], warnings, which) -> list:
+    status_of_quarter = {offsets[column]: column for column in layout.columns_of("status")}
+    progress_of_quarter = {offsets[column]: column for column in layout.columns_of("progress")}
+    quarters = []
+    for offset in sorted({0, *offsets.values()}):
+        progress_column = progress_of_quarter.get(offset)
+        if offset in status_of_quarter:
+            status = _status_in(row, status_of_quarter[offset], warnings, which)
+        elif progress_column is not None and status_of_fill(row.fills[progress_column]):
+            status = status_of_fill(row.fills[progress_column])
+        elif offset == 0 and not status_of_quarter:
+            # No status column: the row's shading is its status, the recommendation's first.
+            fills = [row.fills[layout.columns["recommendation"]], *row.fills]
+            status = next((found for found in map(status_of_fill, fills) if found), None)
+        else:
+            status = None
+        progress = row.texts[progress_column] if progress_column is not None else ""
+        quarters.append({"offset": offset, "status": status, "progress": progress})
+    return quarters
 
 
 def split_number(text: str) -> tuple[int | None, str]:
@@ -328,21 +485,39 @@ def split_champions(text: str) -> list[str]:
     return names
 
 
-def _status_of(row: _Row, columns: dict[str, int], warnings: list[str], which) -> str | None:
-    if "status" in columns:
-        text = row.texts[columns["status"]]
-        if text:
-            status = status_of_words(text)
-            if status is None:
-                warnings.append(
-                    f'Recommendation {which}: the status "{text[:40]}" is not one of Red, Amber, '
-                    "Green or Blue, so it was left empty."
-                )
-            return status
-        return status_of_fill(row.fills[columns["status"]])
-    # No status column: the row's shading is its status, the recommendation's cell first.
-    fills = [row.fills[columns["recommendation"]], *row.fills]
-    return next((status for status in map(status_of_fill, fills) if status), None)
+def _status_in(row: _Row, column: int, warnings: list[str], which) -> str | None:
+    """The status a status cell gives in words, else by its shading."""
+    text = row.texts[column]
+    if not text:
+        return status_of_fill(row.fills[column])
+    status = status_of_words(text)
+    if status is None:
+        warnings.append(
+            f'Recommendation {which}: the status "{text[:40]}" is not one of Red, Amber, '
+            "Green or Blue, so it was left empty."
+        )
+    return status
+
+
+def read_target_date(text: str) -> date | None:
+    """The date a target date cell gives ("31/03/2023", "31 March 2023", "March 2023" for
+    the month's last day, or an Excel date); None for anything else ("Ongoing", "Q3")."""
+    text = " ".join(text.replace(",", " ").split())
+    if not text or len(text) > LONGEST_DATE:
+        return None
+    text = re.sub(r"\bsept\b", "Sep", text, flags=re.I)  # strptime knows only "Sep"
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    for pattern in MONTH_FORMATS:
+        try:
+            first = datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+        return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return None
 
 
 def status_of_words(text: str) -> str | None:

@@ -122,8 +122,9 @@ def review(plan_import_id: int):
         tables_with_text=_tables_with_text(found["tables"]),
         header=_header(found["tables"], choices),
         first_rows=_first_rows(found["tables"], choices),
-        field_of_column={column: name for name, column in choices["columns"].items()},
+        field_of_column=_field_of_column(choices),
         preview=_preview(found["tables"], choices),
+        quarter_of_columns=_quarter_of_columns(found["tables"], choices),
         fields=FIELDS,
         quarters=_quarters_offered(uk_today(), found["choices"].get("quarter")),
         status_words=STATUS_WORDS,
@@ -178,7 +179,7 @@ def _choices_from_form(
     if table_index < 0 or header_row < 0:
         abort(400)
     known = {name for name, _ in FIELDS}
-    columns: dict[str, int] = {}
+    columns: dict = {}  # field: column, or for progress and status a list of columns
     errors: list[tuple[str, str]] = []
     labels = dict(FIELDS)
     for index in range(len(header)):
@@ -187,10 +188,15 @@ def _choices_from_form(
             continue
         if chosen not in known:
             errors.append((f"column-{index}", "Select what this column holds"))
+        elif chosen in reading.QUARTERLY_FIELDS:
+            columns.setdefault(chosen, []).append(index)  # one column a quarter
         elif chosen in columns:
             errors.append((f"column-{index}", f"Select only one column as {labels[chosen]}"))
         else:
             columns[chosen] = index
+    for name in reading.QUARTERLY_FIELDS:
+        if len(columns.get(name, ())) == 1:
+            columns[name] = columns[name][0]
     if not errors and "recommendation" not in columns:
         errors.append(("column-0", "Select the column that holds the recommendations"))
     quarter = form.get("quarter", "")
@@ -207,6 +213,33 @@ def _choices_from_form(
         "title": title,
     }
     return choices, errors
+
+
+def _field_of_column(choices: dict) -> dict[int, str]:
+    return {
+        column: name
+        for name, chosen in choices["columns"].items()
+        for column in (chosen if isinstance(chosen, list) else [chosen])
+    }
+
+
+def _quarter_of_columns(found_tables: list, choices: dict) -> list[tuple[str, str]]:
+    """(header, quarter label) of each progress and status column, when the plan has a
+    column a quarter and the quarter of the latest is chosen."""
+    if not choices.get("quarter"):
+        return []
+    try:
+        layout = reading.layout_from_choices(found_tables, choices)
+    except tables.PlanFileError:
+        return []
+    if not layout.quarterly:
+        return []
+    latest = Quarter.parse(choices["quarter"])
+    header = found_tables[choices["table"]].rows[choices["header_row"]]
+    return [
+        (header[column].text.strip(), latest.shifted(offset).label)
+        for column, offset in sorted(layout.quarter_offsets().items())
+    ]
 
 
 def _header(found_tables: list, choices: dict) -> list[str]:
