@@ -99,6 +99,8 @@ def test_an_upload_is_kept_with_the_table_header_and_columns_found_and_the_title
         },
         "quarter": None,
         "title": NEL_TITLE,
+        "inspection_id": 1,  # the board's inspection report, the latest it has
+        "add_missing": True,
     }
     assert (found["filename"], found["board_id"], found["plan_id"]) == ("NEL plan.docx", 1, None)
     assert board_of_import(db, import_id) == 1
@@ -158,6 +160,8 @@ def test_choices_are_kept_tidied_with_a_new_fingerprint_and_logged(db, import_id
         "columns": {"recommendation": 0, "service_champion": 3},
         "quarter": "2022/23 Q3",
         "title": "Our plan",
+        "inspection_id": 1,
+        "add_missing": True,
     }
     assert saved["fingerprint"] != seen["fingerprint"]
     assert len(audit_rows(db, "plan_imports", "update")) == 1
@@ -231,12 +235,13 @@ def test_the_plan_is_read_with_the_columns_the_reviewer_chose():
 
 def test_the_plan_is_made_as_a_draft_with_recommendations_key_lines_and_champions(db, import_id):
     people_before = {row["name"]: row["id"] for row in db.query("SELECT id, name FROM people")}
-    choose(db, import_id, quarter="2022/23 Q3", title="NEL plan from Word")
+    choose(db, import_id, quarter="2022/23 Q3", title="NEL plan from Word", inspection_id=None)
 
     plan_id = create_plan(db, import_id, HEAD)
 
     plan = db["plans"].get(plan_id)
     assert (plan["board_id"], plan["state"], plan["title"]) == (1, "draft", "NEL plan from Word")
+    assert plan["inspection_id"] is None
     recommendations = list(
         db.query("SELECT * FROM recommendations WHERE plan_id = ? ORDER BY position", [plan_id])
     )
@@ -491,3 +496,129 @@ def test_an_action_too_long_makes_nothing(db, count_rows):
     with pytest.raises(PlanNotMade, match="An action of recommendation 1 is longer than 2,000"):
         create_plan(db, import_id, HEAD)
     assert count_rows() == before
+
+
+# ----- The inspection report -------------------------------------------------------------------
+
+
+def report_plan(db) -> list[dict]:
+    """The recommendations of the plan the demo made from its inspection report."""
+    return list(
+        db.query(
+            "SELECT * FROM recommendations WHERE plan_id ="
+            " (SELECT min(id) FROM plans WHERE inspection_id = 1) ORDER BY position"
+        )
+    )
+
+
+def test_the_plan_is_linked_to_the_boards_inspection_report(db, import_id):
+    plan_id = create_plan(db, import_id, HEAD)
+
+    assert db["plans"].get(plan_id)["inspection_id"] == 1
+    made = list(
+        db.query("SELECT * FROM recommendations WHERE plan_id = ? ORDER BY position", [plan_id])
+    )
+    report = {r["number"]: r for r in report_plan(db)}
+    assert [r["origin"] for r in made] == ["inspectorate"] * 8 + ["local"] * 2
+    for recommendation in made[:8]:
+        source = report[recommendation["number"]]
+        assert recommendation["source_position"] == source["source_position"] is not None
+        assert recommendation["addressee"] == source["addressee"]
+    assert (made[8]["source_position"], made[9]["source_position"]) == (None, None)
+    key_lines = list(
+        db.query(
+            "SELECT key_lines.text, findings.text AS finding FROM key_lines"
+            " JOIN recommendations ON recommendations.id = recommendation_id"
+            " LEFT JOIN findings ON findings.id = finding_id WHERE plan_id = ?",
+            [plan_id],
+        )
+    )
+    assert len(key_lines) == 22
+    assert all(line["finding"] for line in key_lines)
+    assert len(made) == 10  # nothing of the report was missing
+
+
+def without_rows(numbers: set[int]) -> Table:
+    """The NEL plan without the rows of these recommendations."""
+    rows = [
+        row
+        for row in nel_with_progress().rows
+        if not (row[0].text.split(".")[0].isdigit() and int(row[0].text.split(".")[0]) in numbers)
+    ]
+    return Table("Table 1", rows)
+
+
+@pytest.mark.parametrize("add_missing", [True, False])
+def test_the_reports_recommendations_missing_from_the_plan_are_added_unless_declined(
+    db, add_missing
+):
+    import_id = start_import(db, 1, "short.docx", SHA, [without_rows({2, 5})], HEAD)
+    choose(db, import_id, add_missing=add_missing)
+
+    plan_id = create_plan(db, import_id, HEAD)
+
+    made = list(
+        db.query("SELECT * FROM recommendations WHERE plan_id = ? ORDER BY position", [plan_id])
+    )
+    numbers = [r["number"] for r in made]
+    assert numbers == [1, 3, 4, 6, 7, 8, 9, 10] + ([2, 5] if add_missing else [])
+    if add_missing:
+        report = {r["number"]: r for r in report_plan(db)}
+        for added in made[-2:]:
+            source = report[added["number"]]
+            assert (added["text"], added["origin"]) == (source["text"], "inspectorate")
+            copied = db.execute(
+                "SELECT text, finding_id FROM key_lines WHERE recommendation_id = ?"
+                " ORDER BY position",
+                [added["id"]],
+            ).fetchall()
+            original = db.execute(
+                "SELECT text, finding_id FROM key_lines WHERE recommendation_id = ?"
+                " ORDER BY position",
+                [source["id"]],
+            ).fetchall()
+            assert copied == original and copied
+
+
+def test_a_plan_not_linked_to_the_report_keeps_no_link(db, import_id):
+    choose(db, import_id, inspection_id=None)
+
+    plan_id = create_plan(db, import_id, HEAD)
+
+    assert db["plans"].get(plan_id)["inspection_id"] is None
+    linked = db.execute(
+        "SELECT count(*) FROM key_lines JOIN recommendations ON recommendations.id ="
+        " recommendation_id WHERE plan_id = ? AND finding_id IS NOT NULL",
+        [plan_id],
+    ).fetchone()[0]
+    assert linked == 0
+
+
+@pytest.mark.parametrize("inspection_id", [999, "1; DROP TABLE plans", True, 1.5])
+def test_an_inspection_not_of_the_board_is_refused(db, import_id, inspection_id):
+    found = get_import(db, import_id)
+
+    with pytest.raises(PlanFileError, match="Choose one of the board's inspection reports"):
+        save_choices(
+            db,
+            import_id,
+            found["choices"] | {"inspection_id": inspection_id},
+            found["fingerprint"],
+            HEAD,
+        )
+    assert get_import(db, import_id)["choices"] == found["choices"]
+
+
+def test_another_boards_inspection_is_refused(db, import_id):
+    db.execute("INSERT INTO boards (id, name) VALUES (77, 'Elsewhere')")
+    db.execute("INSERT INTO services (id, board_id, name) VALUES (77, 77, 'Elsewhere YJS')")
+    db.execute(
+        "INSERT INTO inspections (id, service_id, inspectorate, title) VALUES (77, 77, 'HMIP', 'X')"
+    )
+    db.conn.commit()
+    found = get_import(db, import_id)
+
+    with pytest.raises(PlanFileError, match="Choose one of the board's inspection reports"):
+        save_choices(
+            db, import_id, found["choices"] | {"inspection_id": 77}, found["fingerprint"], HEAD
+        )

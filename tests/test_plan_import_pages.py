@@ -260,3 +260,69 @@ def test_a_column_a_quarter_is_shown_with_the_quarter_each_is_imported_as(admin,
         ("2022/23 Q4", None, "Audit begun"),
         ("2023/24 Q1", "green", "Audit done"),
     ]
+
+
+def matched_section(page: str) -> str:
+    return re.search(r"Matched with the inspection report</h2>(.*?)(?=<h2|\Z)", page, re.S)[1]
+
+
+def test_the_review_shows_how_the_plan_matches_the_boards_inspection_report(admin, db):
+    path = upload(admin, "our-plan.docx", nel_plan_docx()).headers["Location"]
+    page = admin.get(path).text
+
+    assert re.search(r'<option value="1" selected>[^<]*North East Lincolnshire', page)
+    section = matched_section(page)
+    assert "8 of the plan's 10 recommendations answer one of the report's 8" in section
+    assert "22 of 22 key lines of enquiry quote" in section
+    unanswered = re.search(r"In the plan but not in the report.*?</ul>", section, re.S)[0]
+    assert re.findall(r"<li>([^<]*)</li>", unanswered) == [
+        "9. Board development",
+        "10. Supporting YJS staff",
+    ]
+    assert "In the report but not in the plan" not in section
+    assert preview_of(page).count('<td class="govuk-table__cell">Recommendation ') == 5
+
+    # Not linked: no matching is shown, and the plan is made without the report.
+    response = post_review(admin, path, "save", inspection_id="")
+    page = admin.get(response.headers["Location"]).text
+    assert "Matched with the inspection report" not in page
+    assert re.search(r'<option value="" selected>None: do not link', page)
+    plan_id = int(post_review(admin, path, "create").headers["Location"].rsplit("/", 1)[1])
+    assert db["plans"].get(plan_id)["inspection_id"] is None
+
+
+def test_the_reports_recommendations_missing_from_the_plan_can_be_left_out(admin, db):
+    rows = [row for row in nel_plan_table().rows if not row[0].text.startswith(("2.", "5."))]
+    csv_text = "\n".join(
+        ",".join('"' + cell.text.replace('"', '""') + '"' for cell in row) for row in rows
+    )
+    path = upload(admin, "short.csv", csv_text.encode()).headers["Location"]
+    page = admin.get(path).text
+
+    missing = re.search(r"In the report but not in the plan.*?</ul>", page, re.S)[0]
+    assert [item[:3] for item in re.findall(r"<li>([^<]*)</li>", missing)] == ["2. ", "5. "]
+    assert re.search(r'id="add_missing"[^>]*checked', page)
+    assert "Add the report's 2 recommendations that the plan does not have" in page
+
+    fields = review_form(page)
+    del fields["add_missing"]  # unticked
+    fields["action"] = ["create"]
+    plan_id = int(admin.post(path, data=fields).headers["Location"].rsplit("/", 1)[1])
+    numbers = [
+        row[0]
+        for row in db.execute(
+            "SELECT number FROM recommendations WHERE plan_id = ? ORDER BY position", [plan_id]
+        )
+    ]
+    assert numbers == [1, 3, 4, 6, 7, 8, 9, 10]
+
+
+def test_an_inspection_that_is_not_offered_is_refused_on_the_page(admin, db):
+    path = upload(admin, "plan.csv", PLAN_CSV).headers["Location"]
+    before = db.execute("SELECT choices FROM plan_imports").fetchall()
+
+    response = post_review(admin, path, "save", inspection_id="999")
+
+    assert response.status_code == 400
+    assert "Select the inspection report the plan answers" in response.text
+    assert db.execute("SELECT choices FROM plan_imports").fetchall() == before

@@ -69,3 +69,51 @@ def plan_for_inspection(db: Database, inspection_id: int) -> dict | None:
         ),
         None,
     )
+
+
+def inspections_of_board(db: Database, board_id: int) -> list[dict]:
+    """The inspections of the board's services, the latest published first."""
+    return list(
+        db.query(
+            "SELECT inspections.id, inspections.title, inspections.published FROM inspections"
+            " JOIN services ON services.id = inspections.service_id WHERE services.board_id = ?"
+            " ORDER BY inspections.published IS NULL, inspections.published DESC,"
+            " inspections.id DESC",
+            [board_id],
+        )
+    )
+
+
+def report_recommendations(db: Database, inspection_id: int) -> list[dict]:
+    """The report's recommendations, as the plan made from the report has them (the reviewed
+    reading of the report), in its order, each with its key lines ({"text", "finding_id"})."""
+    plan = plan_for_inspection(db, inspection_id)
+    if plan is None:
+        return []
+    recommendations = list(
+        db.query(
+            "SELECT id, number, text, addressee, source_position FROM recommendations"
+            " WHERE plan_id = ? AND origin = 'inspectorate' ORDER BY position",
+            [plan["id"]],
+        )
+    )
+    for recommendation in recommendations:
+        recommendation["key_lines"] = list(
+            db.query(
+                "SELECT text, finding_id FROM key_lines WHERE recommendation_id = ?"
+                " ORDER BY position",
+                [recommendation["id"]],
+            )
+        )
+    return recommendations
+
+
+def findings_of_inspection(db: Database, inspection_id: int) -> list[dict]:
+    """The report's findings, areas for improvement first, each in the report's order."""
+    return list(
+        db.query(
+            "SELECT id, text, kind FROM findings WHERE inspection_id = ?"
+            " ORDER BY kind = 'strength', position, id",
+            [inspection_id],
+        )
+    )

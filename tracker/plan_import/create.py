@@ -1,5 +1,6 @@
 """Making a plan from a reviewed import of a board's existing plan, in one transaction."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlite_utils import Database
@@ -8,8 +9,14 @@ from tracker import audit
 from tracker.auth.accounts import now, timestamp
 from tracker.boards import status_key_of
 from tracker.db import write_transaction
+from tracker.inspections.queries import (
+    findings_of_inspection,
+    inspections_of_board,
+    report_recommendations,
+)
 from tracker.plan_import.imports import get_import
 from tracker.plan_import.reading import layout_from_choices, read_plan
+from tracker.plan_import.report_links import ReportLinks, link_to_report
 from tracker.plans.champions import add_champion
 from tracker.quarters import Quarter
 from tracker.rag import Status
@@ -26,10 +33,45 @@ class PlanNotMade(ValueError):
     Nothing was made."""
 
 
+@dataclass(frozen=True)
+class ReportMatch:
+    """A plan's recommendations matched with its inspection report's (see report_links)."""
+
+    inspection_id: int
+    report: list[dict]  # the report's recommendations (inspections.queries)
+    findings: list[dict]
+    links: ReportLinks
+
+    def source_of(self, index: int) -> dict | None:
+        """The report's recommendation the plan's `index`-th answers, if any."""
+        found = self.links.recommendations[index]
+        return None if found is None else self.report[found]
+
+    def finding_ids_of(self, index: int) -> list[int | None]:
+        return [
+            None if found is None else self.findings[found]["id"]
+            for found in self.links.key_lines[index]
+        ]
+
+    @property
+    def missing(self) -> list[dict]:
+        return [self.report[index] for index in self.links.missing]
+
+
+def match_report(db: Database, inspection_id: int, recommendations: list[dict]) -> ReportMatch:
+    """The plan's recommendations (as read_plan gives them) matched with the inspection's."""
+    report = report_recommendations(db, inspection_id)
+    findings = findings_of_inspection(db, inspection_id)
+    links = link_to_report(recommendations, report, [finding["text"] for finding in findings])
+    return ReportMatch(inspection_id, report, findings, links)
+
+
 def create_plan(db: Database, import_id: int, actor: audit.Actor) -> int:
     """Make a draft plan on the import's board from the reviewer's choices: its
     recommendations, key lines of enquiry, actions and champions (people of the board matched
-    by name, or added), and, when the choices name a quarter, each status and progress as an
+    by name, or added), linked to the inspection report chosen (its recommendations and
+    findings; the report's recommendations the plan lacks added unless the choices say not),
+    and, when the choices name a quarter, each status and progress as an
     approved update for that quarter (and for the quarters before it, when the plan has a
     column a quarter). All in one transaction; returns the plan's id. An import that
     already made a plan returns that plan. Raises PlanNotMade (or PlanFileError for choices
@@ -46,11 +88,18 @@ def create_plan(db: Database, import_id: int, actor: audit.Actor) -> int:
         if not recommendations:
             raise PlanNotMade("No recommendations were read from the table chosen")
         quarter = Quarter.parse(choices["quarter"]) if choices.get("quarter") else None
+        inspection_id = choices.get("inspection_id")
+        if inspection_id is not None and inspection_id not in {
+            inspection["id"] for inspection in inspections_of_board(db, board_id)
+        }:
+            raise PlanNotMade("Choose one of the board's inspection reports, or none")
+        matched = match_report(db, inspection_id, recommendations) if inspection_id else None
         plan_id = audit.insert(
             db,
             "plans",
             {
                 "board_id": board_id,
+                "inspection_id": inspection_id,
                 "title": choices["title"],
                 "period": _period(quarter),
                 "state": "draft",
@@ -59,10 +108,12 @@ def create_plan(db: Database, import_id: int, actor: audit.Actor) -> int:
         )
         people = _People(db, board_id, actor)
         status_key = status_key_of(db, board_id)
-        quarter_ids: dict[int, int] = {}  # quarters before the chosen one: id
+        # The quarter chosen is the plan's even when the plan has no status for it yet; the
+        # quarters before it only when they have something.
+        quarter_ids = {0: ensure_quarter(db, plan_id, quarter, actor)} if quarter else {}
         for position, recommendation in enumerate(recommendations, start=1):
             recommendation_id = _create_recommendation(
-                db, plan_id, position, recommendation, people, actor
+                db, plan_id, position, recommendation, people, matched, actor
             )
             for reported in recommendation["quarters"] if quarter else ():
                 if not (reported["status"] or reported["progress"].strip()):
@@ -82,6 +133,9 @@ def create_plan(db: Database, import_id: int, actor: audit.Actor) -> int:
                     import_id,
                     actor,
                 )
+        if matched and choices.get("add_missing", True):
+            for position, missing in enumerate(matched.missing, start=len(recommendations) + 1):
+                _copy_report_recommendation(db, plan_id, position, missing, actor)
         audit.update(db, "plan_imports", import_id, {"plan_id": plan_id}, actor)
         return plan_id
 
@@ -117,12 +171,20 @@ def _name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def _create_recommendation(db, plan_id, position, recommendation, people, actor) -> int:
+def _create_recommendation(db, plan_id, position, recommendation, people, matched, actor) -> int:
     which = _which(recommendation)
     text = recommendation["text"].strip()
     if not text:
         raise PlanNotMade(f"{which} has a number but no text: add its text and upload it again")
     _check_length(text, LONGEST_TEXT, f"The text of {which.lower()}")
+    if matched is None:
+        # Without the report, a numbered recommendation is taken to be the inspectorate's.
+        source, origin = None, "local" if recommendation["number"] is None else "inspectorate"
+        finding_ids = [None] * len(recommendation["key_lines_of_enquiry"])
+    else:
+        source = matched.source_of(position - 1)
+        origin = "local" if source is None else "inspectorate"
+        finding_ids = matched.finding_ids_of(position - 1)
     recommendation_id = audit.insert(
         db,
         "recommendations",
@@ -130,18 +192,25 @@ def _create_recommendation(db, plan_id, position, recommendation, people, actor)
             "plan_id": plan_id,
             "number": recommendation["number"],
             "text": text,
-            "addressee": None,
-            "origin": "inspectorate" if recommendation["number"] is not None else "local",
+            "addressee": source["addressee"] if source else None,
+            "origin": origin,
             "position": position,
+            "source_position": source["source_position"] if source else None,
         },
         actor,
     )
-    for line_position, line in enumerate(recommendation["key_lines_of_enquiry"], start=1):
+    key_lines = zip(recommendation["key_lines_of_enquiry"], finding_ids, strict=True)
+    for line_position, (line, finding_id) in enumerate(key_lines, start=1):
         _check_length(line, LONGEST_TEXT, f"A key line of enquiry of {which.lower()}")
         audit.insert(
             db,
             "key_lines",
-            {"recommendation_id": recommendation_id, "text": line, "position": line_position},
+            {
+                "recommendation_id": recommendation_id,
+                "finding_id": finding_id,
+                "text": line,
+                "position": line_position,
+            },
             actor,
         )
     for kind in ("board", "service"):
@@ -165,6 +234,32 @@ def _create_recommendation(db, plan_id, position, recommendation, people, actor)
             actor,
         )
     return recommendation_id
+
+
+def _copy_report_recommendation(db, plan_id, position, source: dict, actor) -> None:
+    """One of the report's recommendations that the board's plan did not have, with the key
+    lines the report's own plan gave it."""
+    recommendation_id = audit.insert(
+        db,
+        "recommendations",
+        {
+            "plan_id": plan_id,
+            "number": source["number"],
+            "text": source["text"],
+            "addressee": source["addressee"],
+            "origin": "inspectorate",
+            "position": position,
+            "source_position": source["source_position"],
+        },
+        actor,
+    )
+    for line_position, line in enumerate(source["key_lines"], start=1):
+        audit.insert(
+            db,
+            "key_lines",
+            {"recommendation_id": recommendation_id, **line, "position": line_position},
+            actor,
+        )
 
 
 def _create_update(

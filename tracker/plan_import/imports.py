@@ -6,7 +6,9 @@ Choices (JSON in plan_imports.choices):
      "header_row": 2,                 # the header row of that table
      "columns": {"recommendation": 0, "key_lines_of_enquiry": 1, ...},   # field -> column
      "quarter": "2022/23 Q3",         # the quarter the status and progress are for
-     "title": "..."}                  # the plan's title
+     "title": "...",                  # the plan's title
+     "inspection_id": 4,              # the board's inspection report the plan answers, or None
+     "add_missing": true}             # add the report's recommendations the plan lacks
 """
 
 import json
@@ -18,6 +20,7 @@ from tracker import audit
 from tracker.auth.accounts import now, timestamp
 from tracker.concurrency import check_unchanged, fingerprint
 from tracker.db import scalar, write_transaction
+from tracker.inspections.queries import inspections_of_board
 from tracker.plan_import.reading import choices_of_layout, find_layout, layout_from_choices
 from tracker.plan_import.tables import Cell, PlanFileError, Table
 from tracker.quarters import Quarter
@@ -41,7 +44,8 @@ def start_import(
     """Keep the tables read from an uploaded plan with the choices found in them; returns the
     import's id. The same file uploaded again for the same board returns the import already
     made, writing nothing. PlanFileError, storing nothing, when no table has a column that
-    looks like the recommendations."""
+    looks like the recommendations. The plan is first taken to answer the board's latest
+    inspection report, if it has one."""
     with write_transaction(db):
         existing = scalar(
             db,
@@ -52,10 +56,13 @@ def start_import(
         if existing:
             return existing
         layout = find_layout(tables)
+        inspections = inspections_of_board(db, board_id)
         choices = choices_of_layout(tables, layout) | {
             "quarter": None,
             "title": _title_above(layout.table.rows[: layout.header_row])
             or _title_of_file(filename),
+            "inspection_id": inspections[0]["id"] if inspections else None,
+            "add_missing": True,
         }
         return audit.insert(
             db,
@@ -101,7 +108,8 @@ def save_choices(
     """Keep the reviewer's choices. Raises StaleChange if someone saved other choices since
     the form was built, and PlanFileError in words for a table, row or column that is not
     there, no recommendation column, a column chosen twice, a quarter that is not one
-    ("2022/23 Q3") or a title that is empty or too long; nothing changes then."""
+    ("2022/23 Q3"), a title that is empty or too long or an inspection not of the board;
+    nothing changes then."""
     with write_transaction(db):
         found = get_import(db, import_id)
         if found is None:
@@ -110,6 +118,10 @@ def save_choices(
         if found["plan_id"]:
             raise PlanFileError("The plan has been made from this upload: change the plan itself")
         checked = checked_choices(found["tables"], choices)
+        if checked["inspection_id"] is not None and checked["inspection_id"] not in {
+            inspection["id"] for inspection in inspections_of_board(db, found["board_id"])
+        }:
+            raise PlanFileError("Choose one of the board's inspection reports, or none")
         audit.update(
             db,
             "plan_imports",
@@ -121,7 +133,8 @@ def save_choices(
 
 def checked_choices(tables: list[Table], choices: dict) -> dict:
     """The choices as kept (indexes as numbers, the quarter's label as written by the
-    tracker, the title trimmed); PlanFileError in words for any that cannot be used."""
+    tracker, the title trimmed, the inspection's id a number or None); PlanFileError in
+    words for any that cannot be used."""
     layout = layout_from_choices(tables, choices)
     quarter = str(choices.get("quarter") or "").strip()
     if quarter:
@@ -136,7 +149,19 @@ def checked_choices(tables: list[Table], choices: dict) -> dict:
         raise PlanFileError("Enter the plan's title")
     if len(title) > LONGEST_TITLE:
         raise PlanFileError(f"The plan's title must be {LONGEST_TITLE} characters or fewer")
-    return choices_of_layout(tables, layout) | {"quarter": quarter or None, "title": title}
+    inspection_id = choices.get("inspection_id")
+    if isinstance(inspection_id, str):
+        inspection_id = int(inspection_id) if inspection_id.isdecimal() else inspection_id or None
+    if inspection_id is not None and (
+        isinstance(inspection_id, bool) or not isinstance(inspection_id, int)
+    ):
+        raise PlanFileError("Choose one of the board's inspection reports, or none")
+    return choices_of_layout(tables, layout) | {
+        "quarter": quarter or None,
+        "title": title,
+        "inspection_id": inspection_id,
+        "add_missing": bool(choices.get("add_missing", True)),
+    }
 
 
 def _title_above(rows: list[list[Cell]]) -> str | None:
@@ -162,19 +187,25 @@ def _tables_as_data(tables: list[Table]) -> list[dict]:
     return [
         {
             "name": table.name,
-            "rows": [
-                [{"text": cell.text, "fill": cell.fill} for cell in row] for row in table.rows
-            ],
+            "rows": [[_cell_as_data(cell) for cell in row] for row in table.rows],
         }
         for table in tables
     ]
+
+
+def _cell_as_data(cell: Cell) -> dict:
+    data = {"text": cell.text, "fill": cell.fill}
+    return data | {"merged_above": True} if cell.merged_above else data
 
 
 def _tables_of_data(data: list[dict]) -> list[Table]:
     return [
         Table(
             table["name"],
-            [[Cell(cell["text"], cell["fill"]) for cell in row] for row in table["rows"]],
+            [
+                [Cell(cell["text"], cell["fill"], cell.get("merged_above", False)) for cell in row]
+                for row in table["rows"]
+            ],
         )
         for table in data
     ]

@@ -84,8 +84,11 @@ _COMPILED_PATTERNS = tuple(
 
 # "1.", "1)", "R1", "Rec 3", "Recommendation 4:" before the text. Three digits at most, so
 # that a year ("2022 review") is not taken for a number.
-NUMBER = re.compile(r"(?:recommendation|rec|r)?\s?\.?\s?(\d{1,3})(?:[.):\-\u2013]\s*|\s+|$)", re.I)
+NUMBER = re.compile(
+    r"(?:recommendation|rec|r)?\s?\.?\s?(\d{1,3})(?:\s*[.):\-\u2013\u2014]\s*|\s+|$)", re.I
+)
 NOBODY = {"", "tbc", "tba", "tbd", "n/a", "na", "-", "\u2013", "none", "nobody", "vacant"}
+CONNECTING_WORDS = {"and", "or", "&"}
 CHAMPION_SEPARATOR = re.compile(r" ?(?:,|;|/| & | and ) ?", re.I)
 BULLET = re.compile(r"^[\u2022\u25aa\u25e6\u00b7*\-\u2013]\s*")
 
@@ -227,13 +230,18 @@ def read_plan(tables: list[Table], layout: PlanLayout | None = None) -> dict:
 
 
 def find_layout(tables: list[Table]) -> PlanLayout:
-    """The first table with a recommendation column in its first rows, and what each of that
-    header row's columns holds; PlanFileError when there is none."""
+    """The header row with a recommendation column, in the first rows of a table, that names
+    the most of a plan's columns (the first such, of equals), and what each of its columns
+    holds; PlanFileError when there is none. A contents table's "Recommendations" line
+    names one; a plan's header names several."""
+    best = None
     for table in tables:
         for index, row in enumerate(table.rows[:HEADER_SEARCH_ROWS]):
             columns, quarterly = _header_fields(row)
-            if "recommendation" in columns:
-                return PlanLayout(table, index, columns, quarterly)
+            if "recommendation" in columns and (best is None or len(columns) > len(best.columns)):
+                best = PlanLayout(table, index, columns, quarterly)
+    if best is not None:
+        return best
     raise PlanFileError(
         "No column of this table looks like the recommendations: name that column "
         '"Recommendation" and upload the plan again'
@@ -354,8 +362,18 @@ def _plan_rows(layout: PlanLayout, warnings: list[str]) -> list[_Row]:
                 warnings.append(f"Row {number} has no recommendation, so it was not read.")
             continue
         fills = [cell.fill for cell in cells[:width]] + [None] * (width - len(cells))
+        if rows:
+            _copy_merged_down(rows[-1], texts, fills, cells[:width], recommendation_column)
         rows.append(_Row(texts, fills))
     return rows
+
+
+def _copy_merged_down(above: _Row, texts, fills, cells: list[Cell], recommendation_column):
+    """A cell merged down from the recommendation above (one champion, status or progress
+    for both) gives this recommendation the same."""
+    for column, cell in enumerate(cells):
+        if cell.merged_above and not texts[column] and column != recommendation_column:
+            texts[column], fills[column] = above.texts[column], above.fills[column]
 
 
 def _texts(cells: list[Cell], width: int) -> list[str]:
@@ -480,6 +498,11 @@ def split_champions(text: str) -> list[str]:
             continue
         for name in CHAMPION_SEPARATOR.split(line):
             name = name.strip()
+            # "--" or "and and" left by the separators names nobody.
+            if not any(character.isalpha() for character in name):
+                continue
+            if set(name.lower().split()) <= CONNECTING_WORDS:
+                continue
             if name.lower() not in NOBODY and name not in names:
                 names.append(name)
     return names

@@ -30,6 +30,8 @@ class PlanFileError(ValueError):
 class Cell:
     text: str
     fill: str | None = None  # "#RRGGBB" when the cell is shaded, else None
+    # Covered by the cell above, merged down over it: one champion for two recommendations.
+    merged_above: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ NOT_TEXT = (
 )
 NO_TABLES_DOCX = "The Word document has no tables in it: the plan must be set out as a table"
 NO_TABLES_XLSX = "The Excel workbook is empty"
+TOO_LONG_CELL = "A cell of the table is longer than {:,} characters: a plan's cells are shorter"
 
 _DOCX_EXTENSIONS = {"docx"}
 _XLSX_EXTENSIONS = {"xlsx"}
@@ -105,8 +108,12 @@ def read_tables(filename: str, data: bytes, max_bytes: int) -> list[Table]:
         raise PlanFileError(_ole_refusal(data, extension))
     kind = _office_kind(data) if data.startswith(b"PK\x03\x04") else "text"
     if _EXPECTED_KIND[extension] != kind:
+        if kind == "text" and decode_text(data) is None:  # an image, a program: not text
+            found = f"is not {_KIND_NAMES[_EXPECTED_KIND[extension]]}"
+        else:
+            found = f"is {_KIND_NAMES[kind]}"
         raise PlanFileError(
-            f"The file name ends in .{extension} but the file is {_KIND_NAMES[kind]}. {WRONG_TYPE}"
+            f"The file name ends in .{extension} but the file {found}. {WRONG_TYPE}"
         )
     if kind == "docx":
         return _guarded(_read_docx, data)
@@ -217,7 +224,8 @@ def _docx_grid(tbl, document) -> list[list[Cell]]:
         row = [Cell("")] * tr.grid_before
         for tc in tr.tc_lst:
             continued = tc.vMerge == "continue"
-            row.append(Cell("" if continued else _docx_cell_text(tc, document), _docx_fill(tc)))
+            text = "" if continued else _docx_cell_text(tc, document)
+            row.append(Cell(text, _docx_fill(tc), merged_above=continued))
             row.extend([Cell("")] * (tc.grid_span - 1))
         row.extend([Cell("")] * tr.grid_after)
         rows.append(row)
@@ -299,16 +307,25 @@ def _sheet_rows(sheet) -> list[list[Cell]]:
     last_row = max(row for row, _column in cells)
     last_column = max(column for _row, column in cells)
     _check_size(last_row, last_column, f'The sheet "{sheet.title}"')
+    below_merges = {
+        (row, column)
+        for merged in sheet.merged_cells.ranges
+        for row in range(merged.min_row + 1, min(merged.max_row, last_row) + 1)
+        for column in range(merged.min_col, min(merged.max_col, last_column) + 1)
+    }
     return [
-        [_excel_cell(sheet._cells.get((row, column))) for column in range(1, last_column + 1)]
+        [
+            _excel_cell(sheet._cells.get((row, column)), (row, column) in below_merges)
+            for column in range(1, last_column + 1)
+        ]
         for row in range(1, last_row + 1)
     ]
 
 
-def _excel_cell(cell) -> Cell:
+def _excel_cell(cell, merged_above: bool) -> Cell:
     if cell is None or not hasattr(cell, "fill"):  # never written, or covered by a merge
-        return Cell("")
-    return Cell(_excel_text(cell.value), _excel_fill(cell))
+        return Cell("", merged_above=merged_above)
+    return Cell(_excel_text(cell.value), _excel_fill(cell), merged_above)
 
 
 def _excel_text(value) -> str:
@@ -374,6 +391,8 @@ def _parse_delimited(text: str, delimiter: str) -> list[list[Cell]]:
             # Excel pads a CSV's rows with empty cells to its widest row: those do not count.
             _check_size(len(rows), _used_width(rows[-1]), "The table")
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise PlanFileError(TOO_LONG_CELL.format(csv.field_size_limit())) from error
         raise PlanFileError(DAMAGED) from error
     rows = _rectangular(rows)
     if not _has_text(rows):

@@ -11,6 +11,7 @@ from tracker.audit import Actor
 from tracker.boards import board_in_url, get_board
 from tracker.concurrency import StaleChange, stale_change_message
 from tracker.db import get_db, write_transaction
+from tracker.inspections.queries import inspections_of_board
 from tracker.permissions import board_role
 from tracker.plan_import import bp, create, imports, reading, tables
 from tracker.plan_import.forms import PlanUploadForm
@@ -91,9 +92,10 @@ def review(plan_import_id: int):
         flash("The plan has already been created from this file.")
         return redirect(url_for("plans.show", plan_id=found["plan_id"]))
     errors: list[tuple[str, str]] = []
+    inspections = inspections_of_board(db, g.board_id)
     if request.method == "POST":
         choices, errors = _choices_from_form(
-            found["tables"], request.form, found["choices"].get("quarter")
+            found["tables"], request.form, found["choices"].get("quarter"), inspections
         )
         if not errors:
             try:
@@ -123,7 +125,8 @@ def review(plan_import_id: int):
         header=_header(found["tables"], choices),
         first_rows=_first_rows(found["tables"], choices),
         field_of_column=_field_of_column(choices),
-        preview=_preview(found["tables"], choices),
+        preview=_preview(db, found["tables"], choices),
+        inspections=inspections,
         quarter_of_columns=_quarter_of_columns(found["tables"], choices),
         fields=FIELDS,
         quarters=_quarters_offered(uk_today(), found["choices"].get("quarter")),
@@ -166,7 +169,7 @@ def _choices_for_table(found: dict, table_index: int | None) -> dict:
 
 
 def _choices_from_form(
-    found_tables: list, form: MultiDict, saved_quarter: str | None
+    found_tables: list, form: MultiDict, saved_quarter: str | None, inspections: list[dict]
 ) -> tuple[dict, list]:
     """The choices as sent, and problems in words for any that cannot be one."""
     try:
@@ -205,12 +208,20 @@ def _choices_from_form(
     title = clean_text(form.get("title", ""))[:300]
     if not title:
         errors.append(("title", "Enter the plan's title"))
+    inspection_id = None
+    if form.get("inspection_id"):
+        offered = {str(inspection["id"]): inspection["id"] for inspection in inspections}
+        inspection_id = offered.get(form["inspection_id"])
+        if inspection_id is None:
+            errors.append(("inspection_id", "Select the inspection report the plan answers"))
     choices = {
         "table": table_index,
         "header_row": header_row,
         "columns": columns,
         "quarter": quarter or None,
         "title": title,
+        "inspection_id": inspection_id,
+        "add_missing": form.get("add_missing") == "yes",
     }
     return choices, errors
 
@@ -256,18 +267,45 @@ def _first_rows(found_tables: list, choices: dict) -> list[list[str]]:
     return [[cell.text.strip() for cell in row] for row in rows]
 
 
-def _preview(found_tables: list, choices: dict) -> dict:
-    """The first recommendations as they will be imported, or why none can be."""
+def _preview(db, found_tables: list, choices: dict) -> dict:
+    """The first recommendations as they will be imported, or why none can be; and, when
+    the plan is linked to an inspection report, how it matches the report's."""
     try:
         plan = reading.read_plan(found_tables, reading.layout_from_choices(found_tables, choices))
     except tables.PlanFileError as error:
         return {"problem": str(error), "recommendations": [], "warnings": [], "count": 0}
-    return {
+    recommendations = plan["recommendations"]
+    preview = {
         "problem": None,
-        "recommendations": plan["recommendations"][:PREVIEW_ROWS],
+        "recommendations": recommendations[:PREVIEW_ROWS],
         "warnings": plan["warnings"],
-        "count": len(plan["recommendations"]),
+        "count": len(recommendations),
+        "report": None,
     }
+    if choices.get("inspection_id"):
+        matched = create.match_report(db, choices["inspection_id"], recommendations)
+        sources = [matched.source_of(index) for index in range(len(recommendations))]
+        unquoted = [
+            (recommendation, line)
+            for index, recommendation in enumerate(recommendations)
+            for line, finding_id in zip(
+                recommendation["key_lines_of_enquiry"], matched.finding_ids_of(index), strict=True
+            )
+            if finding_id is None
+        ]
+        key_line_count = sum(len(r["key_lines_of_enquiry"]) for r in recommendations)
+        preview["report"] = {
+            "sources": sources[:PREVIEW_ROWS],
+            "answered": sum(source is not None for source in sources),
+            "of_report": len(matched.report),
+            "unanswered": [
+                r for r, source in zip(recommendations, sources, strict=True) if not source
+            ],
+            "missing": matched.missing,
+            "key_lines": key_line_count,
+            "unquoted": unquoted,
+        }
+    return preview
 
 
 def _quarters_offered(today, saved: str | None) -> list[str]:
