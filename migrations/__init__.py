@@ -767,3 +767,34 @@ def m011_plan_imports(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'progress updates are append-only'); END;
         """
     )
+
+
+@migrations()
+def m012_plan_readings(db: Database) -> None:
+    """Uploaded plans read by the job worker rather than in the web request."""
+    db.executescript(
+        """
+        -- A board's existing plan uploaded (or pasted) and waiting to be read into an import
+        -- to review, as report_readings are for reports: `content` is emptied once read, and
+        -- `plan_import_id` names the import made, or `error` says in words why it was refused.
+        CREATE TABLE plan_readings (
+            id INTEGER PRIMARY KEY,
+            board_id INTEGER NOT NULL REFERENCES boards(id),
+            filename TEXT NOT NULL CHECK (length(filename) BETWEEN 1 AND 255),
+            pasted INTEGER NOT NULL DEFAULT 0 CHECK (pasted IN (0, 1)),
+            content BLOB,
+            size INTEGER NOT NULL CHECK (size >= 0),
+            state TEXT NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued', 'reading', 'done', 'failed')),
+            plan_import_id INTEGER REFERENCES plan_imports(id),
+            error TEXT,
+            uploaded_by INTEGER REFERENCES users(id),
+            uploaded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            started_at TEXT,
+            finished_at TEXT,
+            worker TEXT,                        -- "host:pid" of the worker reading it
+            attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0)
+        );
+        CREATE INDEX plan_readings_by_board ON plan_readings (board_id, id);
+        """
+    )

@@ -282,6 +282,23 @@ EXPECTED_COLUMNS = {
         "created_at",
         "updated_at",
     },
+    "plan_readings": {
+        "id",
+        "board_id",
+        "filename",
+        "pasted",
+        "content",
+        "size",
+        "state",
+        "plan_import_id",
+        "error",
+        "uploaded_by",
+        "uploaded_at",
+        "started_at",
+        "finished_at",
+        "worker",
+        "attempts",
+    },
     "report_readings": {
         "id",
         "board_id",
@@ -363,6 +380,7 @@ def test_every_migration_is_recorded_and_none_is_pending(empty_db):
         "m009_background_packs_and_notifications",
         "m010_report_readings",
         "m011_plan_imports",
+        "m012_plan_readings",
     ]
     assert migrations.pending(empty_db) == []
 
