@@ -16,6 +16,7 @@ from aiosmtpd.smtp import AuthResult
 from tracker import create_app
 from tracker.db import open_database
 from tracker.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+from tracker.jobs import jobs_for
 
 REPORTS = Path(__file__).resolve().parents[2] / "shared" / "reports"
 NEL_REPORT = REPORTS / "north-east-lincolnshire-2022-with-plan.txt"
@@ -112,6 +113,20 @@ def signed_in(app):
         return client
 
     return make
+
+
+@pytest.fixture
+def admin(signed_in):
+    """A client signed in as the demo board's administrator (its head of service)."""
+    return signed_in("administrator")
+
+
+@pytest.fixture
+def queued(app):
+    """The app's jobs, queued in jobs.db for a worker instead of run at once in the request:
+    set before anything is queued."""
+    app.config.update(JOBS_STORAGE="", JOBS_RETRY_DELAY=0)
+    return jobs_for(app)
 
 
 @pytest.fixture

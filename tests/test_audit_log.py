@@ -128,11 +128,6 @@ def shown_on_every_page(client, query: str = "") -> list[int]:
     return ids
 
 
-@pytest.fixture
-def admin(signed_in):
-    return signed_in("administrator")
-
-
 # The demo's setup
 
 

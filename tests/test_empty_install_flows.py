@@ -1,6 +1,6 @@
 """A new installation, not the demo: an empty database with one board and its administrator,
-who brings the board's existing plan, makes its pack through the job queue, and imports an
-inspection report read by the queue too."""
+who brings the board's existing plan (read by the job queue), makes its pack through the queue,
+and imports an inspection report read by the queue too."""
 
 import pytest
 
@@ -54,7 +54,10 @@ def test_a_new_board_brings_its_plan_makes_its_pack_and_reads_a_report(empty_ins
     client = app.test_client()
     assert sign_in(client, ADMIN).status_code == 302
 
-    review = upload(client, "our-plan.docx", nel_plan_docx(), board_id=board_id)
+    reading = upload(client, "our-plan.docx", nel_plan_docx(), board_id=board_id)
+    assert run_queued_jobs(jobs) == 1
+    review = client.get(reading.headers["Location"])
+    assert review.status_code == 302
     created = post_review(client, review.headers["Location"], "create", quarter="2022/23 Q3")
     plan_path = created.headers["Location"]
     page = client.get(plan_path).text

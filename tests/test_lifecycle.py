@@ -17,11 +17,6 @@ QUARTER = Quarter.containing(date.today())
 
 
 @pytest.fixture
-def admin(signed_in):
-    return signed_in("administrator")
-
-
-@pytest.fixture
 def imported_plan(admin, db) -> int:
     """A plan freshly created from the Sunderland report, its first recommendation
     championed by the demo champion."""

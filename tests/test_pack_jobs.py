@@ -9,23 +9,15 @@ import socket
 import time
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 
 from tests.test_jobs import WAIT_SECONDS, Worker
 from tests.test_scrutiny import a_link
-from tracker.jobs import WORKER_NICENESS, jobs_for
+from tracker.jobs import WORKER_NICENESS
 
 Q3 = "2022/23 Q3"  # closed in the demo
 Q4 = "2022/23 Q4"  # open
 DOWNLOAD = f"/plans/1/pack/download?quarter={Q4}&version=board"
-
-
-@pytest.fixture
-def queued(app):
-    """The app queueing jobs in jobs.db for a worker, instead of running them at once."""
-    app.config.update(JOBS_STORAGE="", JOBS_RETRY_DELAY=0)
-    return jobs_for(app)
 
 
 def run_queued_jobs(jobs) -> int:

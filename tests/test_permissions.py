@@ -89,6 +89,8 @@ def demo_import(db):
     assert db["pack_renders"].insert(render).last_pk == 1
     reading = {"board_id": 1, "filename": "a.txt", "size": 0, "state": "failed"}
     assert db["report_readings"].insert(reading).last_pk == 1
+    # Uploaded plans' readings share the <reading_id> variable: one of each, with the same id.
+    assert db["plan_readings"].insert(reading).last_pk == 1
     invitation = {
         "board_id": 1,
         "email": "invited@example.org",
@@ -238,6 +240,7 @@ def other_board(db):
     render_id = db["pack_renders"].insert(render).last_pk
     reading = {"board_id": board_id, "filename": "b.txt", "size": 0, "state": "failed"}
     reading_id = db["report_readings"].insert(reading).last_pk
+    assert db["plan_readings"].insert(reading).last_pk == reading_id
     plan_import_id = start_plan_import(db, board_id, b"Recommendation,Lead\n1. Theirs,Someone\n")
     invitation = {"board_id": board_id, "email": "x@another.example.org", "name": "X"}
     invitation |= {"role": "champion", "token_sha256": "3" * 64, "expires_at": "2099-12-31"}

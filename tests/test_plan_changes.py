@@ -119,11 +119,6 @@ def fixed_time(monkeypatch):
     monkeypatch.setattr(changes, "now", lambda: WITHDRAWN_ON)
 
 
-@pytest.fixture
-def admin(signed_in):
-    return signed_in("administrator")
-
-
 # ----- The plan's title and period ----------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """Bringing a board's existing plan: uploading its table, checking its columns, creating it."""
 
 import io
+import json
 import re
 
 import docx
@@ -60,11 +61,6 @@ def column_of(page: str, index: int) -> str:
 def preview_of(page: str) -> str:
     """The table of the first recommendations as they will be imported."""
     return re.search(r'<table class="govuk-table app-plan-preview">.*?</table>', page, re.S)[0]
-
-
-@pytest.fixture
-def admin(signed_in):
-    return signed_in("administrator")
 
 
 def test_an_uploaded_csv_is_shown_with_its_columns_and_first_rows(admin):
@@ -326,3 +322,54 @@ def test_an_inspection_that_is_not_offered_is_refused_on_the_page(admin, db):
     assert response.status_code == 400
     assert "Select the inspection report the plan answers" in response.text
     assert db.execute("SELECT choices FROM plan_imports").fetchall() == before
+
+
+def test_another_row_can_be_chosen_for_the_column_headings(admin, db):
+    # A line of notes over the headings names a recommendation too; the headings that name
+    # the most columns are taken, and the reviewer can choose another row.
+    csv_text = (
+        b"Recommendation 4 carried over,Agreed at the board in May\n"
+        b"Recommendation,Lead officer,RAG\n"
+        b"1. Improve planning,Steve Ryder,Green\n"
+        b"2. Make sure children are safe,Jo Lawson,Amber\n"
+    )
+    path = upload(admin, "plan.csv", csv_text).headers["Location"]
+    page = admin.get(path).text
+    assert re.search(r'<option value="1" selected>Row 2: Recommendation \| Lead officer', page)
+    assert "2 recommendations in all" in page
+
+    page = admin.get(f"{path}?table=0&header_row=0").text
+    assert re.search(r'<option value="0" selected>Row 1: Recommendation 4 carried over', page)
+    assert [column_of(page, index) for index in range(3)] == ["recommendation", "", ""]
+    assert "Column 1: Recommendation 4 carried over" in page
+
+    # The choice is kept when saved.
+    fields = review_form(page)
+    fields["action"] = ["save"]
+    assert admin.post(path, data=fields).status_code == 302
+    saved = json.loads(db.execute("SELECT choices FROM plan_imports").fetchone()[0])
+    assert (saved["header_row"], saved["columns"]) == (0, {"recommendation": 0})
+
+
+@pytest.mark.parametrize("query", ["table=0&header_row=99", "table=0&header_row=-1", "table=7"])
+def test_a_header_row_or_table_that_is_not_there_is_not_found(admin, query):
+    path = upload(admin, "plan.csv", PLAN_CSV).headers["Location"]
+
+    assert admin.get(f"{path}?{query}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/boards/1/plans/import", "Choose a file to upload, or paste the plan&#39;s table"),
+        ("/boards/1/reports/new", "Choose a file to upload, or paste the report&#39;s text"),
+    ],
+)
+def test_an_upload_form_sent_with_neither_a_file_nor_text_says_so(admin, db, path, message):
+    before = db.execute("SELECT count(*) FROM plan_imports").fetchone()[0]
+
+    response = admin.post(path, data={"csrf_token": csrf_token(admin, path), "pasted": "   "})
+
+    assert response.status_code == 400
+    assert message in response.text
+    assert db.execute("SELECT count(*) FROM plan_imports").fetchone()[0] == before

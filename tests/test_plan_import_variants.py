@@ -8,7 +8,6 @@ import html
 import io
 import json
 import re
-import struct
 import time
 import zipfile
 from dataclasses import dataclass, replace
@@ -23,6 +22,7 @@ from openpyxl.styles import PatternFill
 
 from tests.fixtures.compound_file import compound_file
 from tests.test_plan_import_pages import post_review, upload
+from tests.test_plan_tables import declared_bomb
 from tracker.plan_import.reading import read_plan
 from tracker.plan_import.tables import Cell, Table
 
@@ -219,11 +219,6 @@ def extract(runner, tmp_path, name: str, data: bytes) -> dict:
 
 
 # ----- Making the plan through the pages ------------------------------------------------------
-
-
-@pytest.fixture
-def admin(signed_in):
-    return signed_in("administrator")
 
 
 def review_path(admin, name: str, data: bytes) -> str:
@@ -630,18 +625,6 @@ def zip_bomb() -> bytes:
         archive.writestr("xl/workbook.xml", b"<workbook/>")
         archive.writestr("xl/worksheets/sheet1.xml", b"0" * (50 * 1024 * 1024))
     return out.getvalue()
-
-
-def declared_bomb() -> bytes:
-    """A .docx whose document declares it unpacks to 4 GB."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("[Content_Types].xml", b"<Types/>")
-        archive.writestr("word/document.xml", b"<w:document/>")
-    data = bytearray(out.getvalue())
-    entry = data.rindex(b"word/document.xml") - 46
-    data[entry + 24 : entry + 28] = struct.pack("<I", 0xFFFFFF00)
-    return bytes(data)
 
 
 def png() -> bytes:

@@ -14,6 +14,7 @@ from docx.oxml.ns import qn
 from tracker.plan_import.reading import (
     field_of_header,
     find_layout,
+    read_champions,
     read_plan,
     read_target_date,
     split_champions,
@@ -203,6 +204,7 @@ def test_other_column_names_in_another_order_are_read():
             "key_lines_of_enquiry": ["Few links"],
             "board_champions": ["Supt Paul French"],
             "service_champions": ["Jo Lawson"],
+            "job_titles": {},
             "status": "green",
             "progress": "",
             "actions": [],
@@ -550,3 +552,149 @@ def test_extract_plan_says_why_a_file_cannot_be_read(runner, tmp_path, name, con
 
     assert result.exit_code == 1
     assert message in result.output
+
+
+# ----- Layouts boards use beyond North East Lincolnshire's --------------------------------------
+
+
+def test_a_number_column_of_its_own_gives_each_recommendation_its_number():
+    header = ["Ref", "Recommendation", "Lead officer"]
+    plan = read_plan(
+        [
+            table(
+                header,
+                ["R1", "Improve the quality of planning", "Steve Ryder"],
+                ["2", "make sure children are safe", "Jo Lawson"],
+                ["", "Domain 2: Court work", ""],
+                ["Rec 3", "Strengthen links with schools", ""],
+            )
+        ]
+    )
+
+    assert plan["columns"]["number"] == "Ref"
+    found = [(r["number"], r["text"]) for r in plan["recommendations"]]
+    assert found == [
+        (1, "Improve the quality of planning"),
+        (2, "make sure children are safe"),  # numbered, so a row of its own
+        (3, "Strengthen links with schools"),
+    ]
+
+
+@pytest.mark.parametrize("header", ["No.", "Rec No", "Recommendation number", "Reference"])
+def test_number_columns_are_recognised_by_their_headers(header):
+    assert field_of_header(header) == "number"
+
+
+def test_a_sub_numbered_recommendation_keeps_its_number_in_its_text():
+    header = ["Recommendation", "Lead"]
+    plan = read_plan([table(header, ["1.1 Improve planning", "Jo"], ["1.2 Audit cases", "Al"])])
+
+    found = [(r["number"], r["text"]) for r in plan["recommendations"]]
+    assert found == [(None, "1.1 Improve planning"), (None, "1.2 Audit cases")]
+
+
+def test_areas_for_improvement_are_the_recommendations_of_a_plan_without_that_column():
+    header = ["Area for improvement", "What we will do", "Lead", "RAG"]
+    plan = read_plan(
+        [table(header, ["1. Improve the quality of plans", "Audit", "Jo Lawson", "A"])]
+    )
+
+    assert plan["columns"]["recommendation"] == "Area for improvement"
+    assert "key_lines_of_enquiry" not in plan["columns"]
+    (recommendation,) = plan["recommendations"]
+    assert (recommendation["number"], recommendation["status"]) == (1, "amber")
+
+
+@pytest.mark.parametrize("merged_over", ["word", "excel"])
+def test_a_heading_merged_over_each_quarters_column_is_read_with_the_row_under_it(merged_over):
+    # Word leaves the cells a merged heading covers empty; Excel does too, and marks the cell
+    # under a heading merged down.
+    below = Cell("", merged_above=merged_over == "excel")
+    rows = [
+        [Cell("Recommendation"), Cell("Lead"), Cell("Progress update"), Cell(""), Cell("")],
+        [below, below, Cell("Q1"), Cell("Q2"), Cell("Q3")],
+        [Cell("1. Improve"), Cell("Jo Lawson"), Cell("Planned"), Cell("Begun"), Cell("Done")],
+    ]
+
+    plan = read_plan([Table("Plan", rows)])
+
+    assert plan["columns"]["progress"] == "Progress update Q3"
+    (recommendation,) = plan["recommendations"]
+    progress = [quarter["progress"] for quarter in recommendation["quarters"]]
+    assert progress == ["Planned", "Begun", "Done"]
+    assert plan["warnings"] == []
+
+
+def test_a_first_row_of_short_texts_under_full_headings_is_a_recommendation_not_a_header():
+    plan = read_plan([table(["Recommendation", "Lead"], ["1. Plan", "Jo"], ["2. Act", "Al"])])
+
+    assert [r["text"] for r in plan["recommendations"]] == ["Plan", "Act"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "people"),
+    [
+        ("Jo Lawson (Head of YJS)", [("Jo Lawson", "Head of YJS")]),
+        ("Jo Lawson - Head of Service", [("Jo Lawson", "Head of Service")]),
+        (
+            "Jo Lawson, Head of YJS, Steve Ryder",
+            [("Jo Lawson", "Head of YJS"), ("Steve Ryder", "")],
+        ),
+        (
+            "Jo Lawson (Head of YJS, Education), Al Khan",
+            [("Jo Lawson", "Head of YJS, Education"), ("Al Khan", "")],
+        ),
+        (
+            "Director of Children's Services, Head of Education",
+            [("Director of Children's Services", ""), ("Head of Education", "")],
+        ),
+        ("Supt Paul French", [("Supt Paul French", "")]),
+        ("Mary-Jane Smith-Jones", [("Mary-Jane Smith-Jones", "")]),
+    ],
+)
+def test_a_role_after_a_champions_name_is_their_job_title(cell, people):
+    assert read_champions(cell) == people
+
+
+def test_new_champions_are_added_to_the_board_with_their_job_titles(db):
+    from tracker import audit
+    from tracker.plan_import.create import create_plan
+    from tracker.plan_import.imports import start_import
+
+    header = ["Recommendation", "Board sponsor", "Lead officer"]
+    rows = [["1. Improve", "Cllr Ann Bee (Portfolio holder)", "Zed Quinn - Team Manager"]]
+    import_id = start_import(db, 1, "plan.csv", "b" * 64, [table(header, *rows)], audit.Actor(1, 1))
+
+    create_plan(db, import_id, audit.Actor(1, 1))
+
+    added = db.execute(
+        "SELECT name, job_title FROM people WHERE name IN (?, ?) ORDER BY name",
+        ["Cllr Ann Bee", "Zed Quinn"],
+    ).fetchall()
+    assert added == [("Cllr Ann Bee", "Portfolio holder"), ("Zed Quinn", "Team Manager")]
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("Executive sponsor", "board_champion"),
+        ("Senior responsible officer", "board_champion"),
+        ("Board member lead", "board_champion"),
+    ],
+)
+def test_board_level_owners_are_board_champions(header, field):
+    assert field_of_header(header) == field
+
+
+@pytest.mark.parametrize(
+    ("written", "status"), [("Closed", "blue"), ("Delayed", "amber"), ("Overdue", "red")]
+)
+def test_more_status_words_are_read(written, status):
+    assert status_of_words(written) == status
+
+
+def test_a_hostile_champion_cell_of_brackets_and_commas_is_read_quickly():
+    started = time.perf_counter()
+    read_champions("(" * 100_000 + ", a" * 100_000 + ")" * 100_000)
+    read_champions("Jo, " * 100_000 + " - Head" * 50_000)
+    assert time.perf_counter() - started < 2

@@ -315,20 +315,26 @@ def test_a_password_protected_workbook_is_refused():
         read_tables("plan.xlsx", data, MAX)
 
 
-def test_a_zip_bomb_is_refused_before_it_is_opened():
+def declared_bomb() -> bytes:
+    """A .docx whose document declares that it unpacks to 4 GB."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr("[Content_Types].xml", b"<Types/>")
         archive.writestr("word/document.xml", b"<w:document/>")
     data = bytearray(out.getvalue())
-    # Declare that word/document.xml unpacks to 4 GB, in the central directory zipfile reads.
-    # Its central directory header is 46 bytes, then the name; the size is at offset 24.
+    # The size is declared in the central directory, which zipfile reads: its header for
+    # word/document.xml is 46 bytes, then the name; the size is at offset 24.
     entry = data.rindex(b"word/document.xml") - 46
     assert data[entry : entry + 4] == b"PK\x01\x02"
     data[entry + 24 : entry + 28] = struct.pack("<I", 0xFFFFFF00)
+    return bytes(data)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_opened():
+    data = declared_bomb()
 
     with pytest.raises(PlanFileError, match="too large when unpacked"):
-        read_tables("plan.docx", bytes(data), MAX)
+        read_tables("plan.docx", data, MAX)
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ ID_SOURCES = {
     "action_id": "SELECT id FROM actions",
     "share_link_id": "SELECT id FROM share_links",
     "render_id": "SELECT id FROM pack_renders",
-    "reading_id": "SELECT id FROM report_readings",
+    "reading_id": "SELECT id FROM report_readings UNION SELECT id FROM plan_readings",
     "plan_import_id": "SELECT id FROM plan_imports",
     "user_id": "SELECT id FROM users",
     "invitation_id": "SELECT id FROM invitations",

@@ -64,11 +64,6 @@ def post_review(client, import_id: int, action: str, **changes):
     return client.post(f"/imports/{import_id}", data=fields)
 
 
-@pytest.fixture
-def admin(signed_in):
-    return signed_in("administrator")
-
-
 def recommendation_keys(client, import_id: int) -> list[str]:
     return re.findall(r'name="rec-([0-9a-f]+)-text"', client.get(f"/imports/{import_id}").text)
 

@@ -4,24 +4,10 @@ follows the reading, which leads on to the draft plan, or says why the file was 
 import re
 import socket
 
-import pytest
-
 from tests.conftest import csrf_token
 from tests.test_pack_jobs import run_queued_jobs
 from tests.test_report_import import SUNDERLAND_FILE, upload
-from tracker.jobs import claims, jobs_for
-
-
-@pytest.fixture
-def queued(app):
-    """The app queueing jobs in jobs.db for a worker, instead of running them at once."""
-    app.config.update(JOBS_STORAGE="", JOBS_RETRY_DELAY=0)
-    return jobs_for(app)
-
-
-@pytest.fixture
-def admin(signed_in):
-    return signed_in("administrator")
+from tracker.jobs import claims
 
 
 def readings(db) -> list[dict]:

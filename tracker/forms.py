@@ -1,11 +1,29 @@
 """What every form shares: text fields that trim spaces, and GOV.UK-style messages."""
 
 from email_validator import EmailNotValidError, validate_email
+from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from tracker.text import clean_text
+
+
+class FileOrPastedForm(FlaskForm):
+    """An upload form that takes a file (the field named by `file_field`) or text pasted
+    into `pasted`: one of the two, but not neither."""
+
+    file_field = "file"
+    missing = "Choose a file to upload, or paste its text"
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        uploaded = self[self.file_field]
+        if not uploaded.data and not (self.pasted.data or "").strip():
+            uploaded.errors.append(self.missing)
+            return False
+        return True
 
 
 def strip_whitespace(value):

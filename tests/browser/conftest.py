@@ -120,6 +120,23 @@ def read_the_report(page: Page, axe: Axe | None = None) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Check the draft plan")
 
 
+def read_the_plan(page: Page, axe: Axe | None = None) -> None:
+    """Press "Read the plan" and go on to checking how it will be read once the job worker has
+    read it: the page that follows the reading updates itself, unless the plan was read first."""
+    page.get_by_role("button", name="Read the plan").click()
+    expect(page).to_have_url(re.compile(r"/(plans/import/reading|plan-imports)/\d+$"))
+    if "/plans/import/reading/" in page.url:
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Your plan has been read", timeout=60_000
+        )
+        if axe is not None:
+            expect_no_serious_accessibility_problems(page, axe)
+        next_step = page.get_by_role("link", name="Check how the plan will be read")
+        expect(next_step).to_be_focused()
+        next_step.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check how the plan will be read")
+
+
 @pytest.fixture
 def new_context(browser, base_url) -> Iterator[Callable[..., BrowserContext]]:
     """Open fresh browser contexts on the app (keyword arguments go to Playwright); all are

@@ -36,6 +36,13 @@ FORBIDDEN = "You do not have permission to do that"
 SIGN_OUT_FORM = "form[action$='/sign-out']"
 
 
+@pytest.fixture(scope="module")
+def app_settings() -> dict:
+    """Jobs run at once, inside the request (this module starts no job worker): so an upload
+    the reader refuses, such as a pasted table without recommendations, is shown on its form."""
+    return {"JOBS_STORAGE": "immediate"}
+
+
 # Reading the pages
 
 

@@ -51,6 +51,7 @@ DESCRIPTIONS = {
     "check": "Checking that background jobs run",
     "render_pack": "Making a board pack",
     "read_report": "Reading an uploaded inspection report",
+    "read_plan_upload": "Reading an uploaded improvement plan",
     "send_notifications": "Emailing people about progress updates submitted, returned or approved",
     "daily_notifications": "Sending the daily summary emails about progress updates",
 }
@@ -82,6 +83,8 @@ class Jobs:
         self.render_pack = self.huey.task(**retry)(self._in_app(tasks.render_pack))
         # Uploaded reports: read into a draft plan by the worker (see tracker.reports.readings).
         self.read_report = self.huey.task(**retry)(self._in_app(tasks.read_report))
+        # Uploaded plans: read into a plan import by the worker (tracker.plan_import.readings).
+        self.read_plan_upload = self.huey.task(**retry)(self._in_app(tasks.read_plan_upload))
         # Notifications: each sent as soon as its update is saved, or in a daily summary.
         self.send_notifications = self.huey.task(**retry)(self._in_app(tasks.send_notifications))
         self.daily_notifications = self.huey.periodic_task(
@@ -90,21 +93,25 @@ class Jobs:
         self.huey.signal(SIGNAL_ERROR)(self._record_failure)
 
     def requeue_abandoned(self) -> dict[str, int]:
-        """Queue again the packs and reports a stopped worker left undone (see claims)."""
+        """Queue again the packs, reports and plans a stopped worker left undone (see claims)."""
         from tracker.pack.renders import IN_HAND as PACKS_IN_HAND
-        from tracker.reports.readings import IN_HAND as READINGS_IN_HAND
+        from tracker.plan_import.readings import PLANS
+        from tracker.reports.readings import REPORTS
 
         db = open_database(self.app.config["DATABASE"])
         try:
             packs = claims.abandoned(db, "pack_renders", PACKS_IN_HAND)
-            readings = claims.abandoned(db, "report_readings", READINGS_IN_HAND)
+            reports = REPORTS.abandoned(db)
+            plans = PLANS.abandoned(db)
         finally:
             db.close()
         for render_id in packs:
             self.render_pack(render_id)
-        for reading_id in readings:
+        for reading_id in reports:
             self.read_report(reading_id)
-        return {"board packs": len(packs), "reports": len(readings)}
+        for reading_id in plans:
+            self.read_plan_upload(reading_id)
+        return {"board packs": len(packs), "reports": len(reports), "plans": len(plans)}
 
     def _in_app(self, function: Callable) -> Callable:
         """`function`, run inside an app context of this app (the worker runs jobs on threads

@@ -8,6 +8,7 @@ from flask import current_app
 from tracker.auth.accounts import now
 from tracker.db import get_db, scalar
 from tracker.jobs.failures import JobFailed
+from tracker.jobs.readings import UploadReadings
 from tracker.mail import MailSettingsError, SendError
 from tracker.notifications import sending as notifications
 from tracker.reminders import sending
@@ -108,9 +109,22 @@ def render_pack(render_id: int) -> dict:
 
 
 def read_report(reading_id: int) -> dict:
-    """Read an uploaded report into a draft plan (tracker.reports.readings.read)."""
-    from tracker.reports import readings
+    """Read an uploaded report into a draft plan (tracker.reports.readings)."""
+    from tracker.reports.readings import REPORTS
 
+    return _read_upload(REPORTS, reading_id)
+
+
+def read_plan_upload(reading_id: int) -> dict:
+    """Read an uploaded plan into a plan import to check (tracker.plan_import.readings)."""
+    from tracker.plan_import.readings import PLANS
+
+    return _read_upload(PLANS, reading_id)
+
+
+def _read_upload(readings: UploadReadings, reading_id: int) -> dict:
+    """Read one upload (tracker.jobs.readings); a failure of the tracker's own is told to the
+    upload's board, and retried."""
     db = get_db()
     config = current_app.config
     try:
@@ -118,6 +132,7 @@ def read_report(reading_id: int) -> dict:
             db, reading_id, int(config["UPLOAD_MAX_BYTES"]), int(config["JOBS_RETRIES"]) + 1
         )
     except Exception as error:
-        board_id = scalar(db, "SELECT board_id FROM report_readings WHERE id = ?", reading_id)
+        found = readings.get(db, reading_id)
+        board_id = found.board_id if found else None
         raise JobFailed(str(error), [board_id]) from error
     return {"reading": reading_id, "state": reading.state if reading else None}

@@ -152,7 +152,8 @@ class _People:
         ):
             self.ids.setdefault(_name_key(row["name"]), row["id"])  # the first of namesakes
 
-    def id_of(self, name: str) -> int:
+    def id_of(self, name: str, job_title: str = "") -> int:
+        """The person's id; someone new is added with the job title the plan gives them."""
         key = _name_key(name)
         if key not in self.ids:
             name = " ".join(name.split())
@@ -161,9 +162,8 @@ class _People:
                     f'The champion "{name[:40]}..." has a name longer than {LONGEST_NAME} '
                     "characters: correct it in the plan and upload it again"
                 )
-            self.ids[key] = audit.insert(
-                self.db, "people", {"board_id": self.board_id, "name": name}, self.actor
-            )
+            person = {"board_id": self.board_id, "name": name, "job_title": job_title[:200]}
+            self.ids[key] = audit.insert(self.db, "people", person, self.actor)
         return self.ids[key]
 
 
@@ -216,7 +216,8 @@ def _create_recommendation(db, plan_id, position, recommendation, people, matche
     for kind in ("board", "service"):
         # Two ways of writing one name are one champion.
         person_ids = dict.fromkeys(
-            people.id_of(name) for name in recommendation[f"{kind}_champions"]
+            people.id_of(name, recommendation["job_titles"].get(name, ""))
+            for name in recommendation[f"{kind}_champions"]
         )
         for champion_position, person_id in enumerate(person_ids, start=1):
             add_champion(db, recommendation_id, person_id, kind, champion_position, actor)

@@ -1,12 +1,15 @@
 """The form for bringing a board's existing plan."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea
 from wtforms import SubmitField, TextAreaField
 
+from tracker.forms import FileOrPastedForm
 
-class PlanUploadForm(FlaskForm):
+
+class PlanUploadForm(FileOrPastedForm):
+    file_field = "plan"
+    missing = "Choose a file to upload, or paste the plan's table"
     plan = FileField(
         "Upload the plan",
         description="A Word document (.docx), an Excel workbook (.xlsx) or a CSV file with the "
@@ -19,12 +22,3 @@ class PlanUploadForm(FlaskForm):
         widget=GovTextArea(),
     )
     submit = SubmitField("Read the plan", widget=GovSubmitInput())
-
-    def validate(self, extra_validators=None) -> bool:
-        """One of the two, but not neither."""
-        if not super().validate(extra_validators):
-            return False
-        if not self.plan.data and not (self.pasted.data or "").strip():
-            self.plan.errors.append("Choose a file to upload, or paste the plan's table")
-            return False
-        return True

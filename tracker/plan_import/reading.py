@@ -37,6 +37,13 @@ LONGEST_HEADER = 200
 # recommendation, "Action owner" (a person) before actions. Each pattern is searched in the
 # header made lower case with everything but letters and digits turned into single spaces.
 FIELD_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "number",
+        (
+            r"^(?:(?:hmip |inspection )?rec(?:ommendation)?s? )?"
+            r"(?:no|nos|number|ref|reference|ref no|item)$",
+        ),
+    ),
     ("status", (r"\bb?rag\b", r"\bstatus\b")),
     (
         "target_date",
@@ -51,7 +58,16 @@ FIELD_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
             r"\bfindings?\b",
         ),
     ),
-    ("board_champion", (r"\bboard (?:champion|lead)s?\b", r"\bstrategic leads?\b")),
+    (
+        "board_champion",
+        (
+            r"\bboard (?:champion|lead|member)s?\b",
+            r"\bstrategic leads?\b",
+            r"\bexecutive (?:lead|sponsor)s?\b",
+            r"\bsponsors?\b",
+            r"\bsenior responsible (?:officer|owner)s?\b",
+        ),
+    ),
     (
         "service_champion",
         (
@@ -67,8 +83,18 @@ FIELD_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("actions", (r"\bactions?\b", r"\bwhat we will do\b")),
 )
 FIELD_NAMES = tuple(name for name, _patterns in FIELD_PATTERNS)
+# Plans made from an Ofsted report often have no "Recommendation" column: their areas for
+# improvement are what the plan answers.
+RECOMMENDATION_INSTEAD = re.compile(
+    r"\bareas? for (?:improvement|development)\b|\bwhat needs to improve\b"
+    r"|\bimprovements? (?:needed|required)\b"
+)
+# A second header row names the parts of a heading merged over several columns ("Progress
+# update" over "Q1", "Q2", "Q3"); its names are short.
+LONGEST_SUB_HEADING = 40
 # How a message names each field.
 FIELD_WORDS = {
+    "number": "the recommendation numbers",
     "status": "the status",
     "target_date": "the target date",
     "key_lines_of_enquiry": "the key lines of enquiry",
@@ -85,10 +111,18 @@ _COMPILED_PATTERNS = tuple(
 # "1.", "1)", "R1", "Rec 3", "Recommendation 4:" before the text. Three digits at most, so
 # that a year ("2022 review") is not taken for a number.
 NUMBER = re.compile(
-    r"(?:recommendation|rec|r)?\s?\.?\s?(\d{1,3})(?:\s*[.):\-\u2013\u2014]\s*|\s+|$)", re.I
+    r"(?:recommendation|rec|r)?\s?\.?\s?(\d{1,3})(?:\s*[.):\-\u2013\u2014](?!\d)\s*|\s+|$)", re.I
 )
 NOBODY = {"", "tbc", "tba", "tbd", "n/a", "na", "-", "\u2013", "none", "nobody", "vacant"}
 CONNECTING_WORDS = {"and", "or", "&"}
+# Words of a job title or an organisation, not of a person's name.
+ROLE_WORD = re.compile(
+    r"\b(?:head|director|manager|chair|chief|officer|lead|leader|commissioner|inspector"
+    r"|superintendent|co-?ordinator|practitioner|deputy|assistant|principal|senior|team"
+    r"|services?|councillor|portfolio|member|board|police|nhs|education|health|probation"
+    r"|council|partnership|yjs|yos|yot|icb)\b",
+    re.I,
+)
 CHAMPION_SEPARATOR = re.compile(r" ?(?:,|;|/| & | and ) ?", re.I)
 BULLET = re.compile(r"^[\u2022\u25aa\u25e6\u00b7*\-\u2013]\s*")
 
@@ -104,6 +138,9 @@ STATUS_WORDS = {
     "behind": "amber",
     "off track": "red",
     "not started": "red",
+    "closed": "blue",
+    "delayed": "amber",
+    "overdue": "red",
 }
 # Hues (degrees) of the colours boards shade status cells with. A colour further than
 # FURTHEST_HUE from all of them, or too grey or dark to be a colour, is no status.
@@ -135,6 +172,15 @@ class PlanLayout:
     columns: dict[str, int]  # field: column
     quarterly: dict[str, list[int]] = field(default_factory=dict)  # field: columns
 
+    @property
+    def headings(self) -> list[str]:
+        return column_headings(self.table, self.header_row)[0]
+
+    @property
+    def first_row(self) -> int:
+        """The index of the first row under the header (one or two rows)."""
+        return self.header_row + column_headings(self.table, self.header_row)[1]
+
     def columns_of(self, name: str) -> list[int]:
         """Every column of a field: each quarter's for progress and status."""
         if name in self.quarterly:
@@ -147,7 +193,7 @@ class PlanLayout:
         the gaps between columns; otherwise each column is the quarter after the one on its
         left. A status column is for its progress column's quarter when their headers name
         the same one, else the statuses are matched to the progress columns from the last."""
-        header = [cell.text for cell in self.table.rows[self.header_row]]
+        header = self.headings
         progress, status = self.columns_of("progress"), self.columns_of("status")
         offsets = _offsets_by_order(header, progress)
         by_quarter = {_quarter_named(header[column]): offsets[column] for column in progress}
@@ -217,13 +263,16 @@ def read_plan(tables: list[Table], layout: PlanLayout | None = None) -> dict:
         if table is not layout.table
         and any(cell.text.strip() for row in table.rows for cell in row)
     ]
-    header = layout.table.rows[layout.header_row]
+    header = layout.headings
     offsets = layout.quarter_offsets()
     recommendations = [
         _recommendation(row, layout, offsets, warnings) for row in _plan_rows(layout, warnings)
     ]
     return {
-        "columns": {name: header[column].text.strip() for name, column in layout.columns.items()},
+        "columns": {
+            name: header[column]
+            for name, column in sorted(layout.columns.items(), key=lambda item: item[1])
+        },
         "recommendations": recommendations,
         "warnings": warnings,
     }
@@ -236,8 +285,8 @@ def find_layout(tables: list[Table]) -> PlanLayout:
     names one; a plan's header names several."""
     best = None
     for table in tables:
-        for index, row in enumerate(table.rows[:HEADER_SEARCH_ROWS]):
-            columns, quarterly = _header_fields(row)
+        for index in range(min(HEADER_SEARCH_ROWS, len(table.rows))):
+            columns, quarterly = _header_fields(column_headings(table, index)[0])
             if "recommendation" in columns and (best is None or len(columns) > len(best.columns)):
                 best = PlanLayout(table, index, columns, quarterly)
     if best is not None:
@@ -246,6 +295,13 @@ def find_layout(tables: list[Table]) -> PlanLayout:
         "No column of this table looks like the recommendations: name that column "
         '"Recommendation" and upload the plan again'
     )
+
+
+def layout_at(table: Table, header_row: int) -> PlanLayout:
+    """The columns found in the header at this row of the table, whatever they are (no
+    recommendation column, even none at all); for a reviewer choosing the header row."""
+    columns, quarterly = _header_fields(column_headings(table, header_row)[0])
+    return PlanLayout(table, header_row, columns, quarterly)
 
 
 def choices_of_layout(tables: list[Table], layout: PlanLayout) -> dict:
@@ -265,7 +321,7 @@ def layout_from_choices(tables: list[Table], choices: dict) -> PlanLayout:
     table_index = _index(choices.get("table"), "The table", len(tables))
     table = tables[table_index]
     header_row = _index(choices.get("header_row"), "The header row", len(table.rows))
-    width = len(table.rows[header_row])
+    width = len(column_headings(table, header_row)[0])
     every: dict[str, list[int]] = {}
     for name, chosen in (choices.get("columns") or {}).items():
         if name not in FIELD_NAMES:
@@ -317,10 +373,38 @@ def field_of_header(text: str) -> str | None:
     return None
 
 
-def _header_fields(row: list[Cell]) -> tuple[dict[str, int], dict[str, list[int]]]:
-    """The field of each column of a header row (the first column of each, except that
+def column_headings(table: Table, header_row: int) -> tuple[list[str], int]:
+    """The heading of each column of the header starting at `header_row`, and how many rows
+    the header takes: two when the row under it names the parts of headings merged across
+    columns ("Progress update" over "Q1", "Q2": "Progress update Q1", "Progress update Q2")."""
+    texts = [cell.text.strip() for cell in table.rows[header_row]]
+    if header_row + 1 >= len(table.rows):
+        return texts, 1
+    below = [cell.text.strip() for cell in table.rows[header_row + 1]][: len(texts)]
+    below += [""] * (len(texts) - len(below))
+    named = [column for column, text in enumerate(below) if text]
+
+    def under_merged_heading(column: int) -> bool:
+        # Under the gap a merged heading leaves, or under the heading at the start of one.
+        if not texts[column]:
+            return any(texts[:column])
+        return column + 1 < len(texts) and not texts[column + 1]
+
+    if len(named) < 2 or not all(
+        len(below[column]) <= LONGEST_SUB_HEADING and under_merged_heading(column)
+        for column in named
+    ):
+        return texts, 1
+    headings, spanning = [], ""
+    for text, part in zip(texts, below, strict=True):
+        spanning = text or spanning
+        headings.append(f"{spanning} {part}".strip() if part else text)
+    return headings, 2
+
+
+def _header_fields(texts: list[str]) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """The field of each column of a header (the first column of each, except that
     progress and status may have one column a quarter, the last being the latest)."""
-    texts = [cell.text.strip() for cell in row]
     # A title in a merged cell, repeated across the row, is not a header.
     if len({text for text in texts if text}) < 2:
         return {}, {}
@@ -332,6 +416,13 @@ def _header_fields(row: list[Cell]) -> tuple[dict[str, int], dict[str, list[int]
             quarterly.setdefault(name, []).append(column)
         if name and name not in columns:
             columns[name] = column
+    if "recommendation" not in columns:
+        for column, text in enumerate(texts):
+            if RECOMMENDATION_INSTEAD.search(" ".join(text.lower().split())[:LONGEST_HEADER]):
+                columns["recommendation"] = column
+                if columns.get("key_lines_of_enquiry") == column:
+                    del columns["key_lines_of_enquiry"]
+                break
     for name, found in list(quarterly.items()):
         if len(found) > 1 and _one_a_quarter([texts[column] for column in found]):
             columns[name] = found[-1]
@@ -343,19 +434,20 @@ def _header_fields(row: list[Cell]) -> tuple[dict[str, int], dict[str, list[int]
 def _plan_rows(layout: PlanLayout, warnings: list[str]) -> list[_Row]:
     """The header's rows, one per recommendation: blank rows, repeated headers and section
     headings left out, rows split by a page break put back together."""
-    width = len(layout.table.rows[layout.header_row])
-    header_texts = _texts(layout.table.rows[layout.header_row], width)
+    width = len(layout.headings)
+    first = layout.first_row
+    header_rows = [_texts(row, width) for row in layout.table.rows[layout.header_row : first]]
     recommendation_column = layout.columns["recommendation"]
+    number_column = layout.columns.get("number")
     rows: list[_Row] = []
-    for number, cells in enumerate(
-        layout.table.rows[layout.header_row + 1 :], layout.header_row + 2
-    ):
+    for number, cells in enumerate(layout.table.rows[first:], first + 1):
         texts = _texts(cells, width)
         filled = [text for text in texts if text]
-        if not filled or texts == header_texts or _is_heading(texts, recommendation_column):
+        if not filled or texts in header_rows or _is_heading(texts, recommendation_column):
             continue
         recommendation = texts[recommendation_column]
-        if not recommendation or recommendation[0].islower():
+        numbered = number_column is not None and texts[number_column]
+        if not numbered and (not recommendation or recommendation[0].islower()):
             if rows:
                 _continue_row(rows[-1], texts)
             else:
@@ -414,14 +506,23 @@ def _recommendation(row: _Row, layout: PlanLayout, offsets: dict[int, int], warn
     def text_of(name: str) -> str:
         return row.texts[columns[name]] if name in columns else ""
 
+    if text_of("number"):
+        # "1", "R1", "Rec 1" in a column of its own; without one there, none.
+        number = split_number(text_of("number"))[0]
+    board, service = (
+        read_champions(text_of("board_champion")),
+        read_champions(text_of("service_champion")),
+    )
+
     which = number or text[:40]
     quarters = _quarters(row, layout, offsets, warnings, which)
     return {
         "number": number,
         "text": text,
         "key_lines_of_enquiry": split_lines(text_of("key_lines_of_enquiry")),
-        "board_champions": split_champions(text_of("board_champion")),
-        "service_champions": split_champions(text_of("service_champion")),
+        "board_champions": [name for name, _role in board],
+        "service_champions": [name for name, _role in service],
+        "job_titles": {name: role for name, role in [*board, *service] if role},
         "status": quarters[-1]["status"],
         "progress": quarters[-1]["progress"],
         "actions": _actions(text_of("actions"), text_of("target_date"), warnings, which),
@@ -489,23 +590,64 @@ def split_lines(text: str) -> list[str]:
 
 
 def split_champions(text: str) -> list[str]:
-    """The people named in a champion cell: one a line, or separated by commas, ";", "and",
-    "&" or "/"; "TBC" and the like name nobody. Titles stay as written ("Supt Paul French")."""
-    names: list[str] = []
+    """The people named in a champion cell (see read_champions), without their roles."""
+    return [name for name, _role in read_champions(text)]
+
+
+def read_champions(text: str) -> list[tuple[str, str]]:
+    """The people named in a champion cell, each as (name, job title or ""): one a line, or
+    separated by commas, ";", "and", "&" or "/"; "TBC" and the like name nobody. A title
+    before the name stays ("Supt Paul French"); a role after it is the job title: "Jo
+    Lawson (Head of YJS)", "Jo Lawson - Head of YJS", "Jo Lawson, Head of YJS"."""
+    people: list[tuple[str, str]] = []
     for line in text.splitlines():
         line = " ".join(line.split())
         if line.lower() in NOBODY:
             continue
-        for name in CHAMPION_SEPARATOR.split(line):
-            name = name.strip()
+        for piece in _outside_brackets(CHAMPION_SEPARATOR, line):
+            name, role = _name_and_role(piece.strip())
             # "--" or "and and" left by the separators names nobody.
             if not any(character.isalpha() for character in name):
                 continue
-            if set(name.lower().split()) <= CONNECTING_WORDS:
+            if set(name.lower().split()) <= CONNECTING_WORDS or name.lower() in NOBODY:
                 continue
-            if name.lower() not in NOBODY and name not in names:
-                names.append(name)
-    return names
+            if not role and ROLE_WORD.search(name) and people and _is_name(people[-1]):
+                people[-1] = (people[-1][0], name)  # "Jo Lawson, Head of YJS"
+            elif name not in {known for known, _role in people}:
+                people.append((name, role))
+    return people
+
+
+def _outside_brackets(separator: re.Pattern, line: str) -> list[str]:
+    """`line` split by `separator`, except inside brackets: "Jo (Head, YJS)" is one piece."""
+    pieces, start, depth, counted_to = [], 0, 0, 0
+    for match in separator.finditer(line):
+        depth += line.count("(", counted_to, match.start()) - line.count(
+            ")", counted_to, match.start()
+        )
+        counted_to = match.start()
+        if depth <= 0:
+            pieces.append(line[start : match.start()])
+            start = match.end()
+    pieces.append(line[start:])
+    return pieces
+
+
+def _name_and_role(piece: str) -> tuple[str, str]:
+    if piece.endswith(")") and "(" in piece:
+        opening = piece.index("(")
+        return piece[:opening].strip(), piece[opening + 1 : -1].strip()
+    for dash in (" - ", " \u2013 ", " \u2014 "):
+        name, found, role = piece.partition(dash)
+        if found and ROLE_WORD.search(role):
+            return name.strip(), role.strip()
+    return piece, ""
+
+
+def _is_name(person: tuple[str, str]) -> bool:
+    """Whether a champion is a person named without a role yet, rather than a role."""
+    name, role = person
+    return not role and not ROLE_WORD.search(name) and len(name.split()) <= 5
 
 
 def _status_in(row: _Row, column: int, warnings: list[str], which) -> str | None:

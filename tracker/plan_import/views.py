@@ -1,9 +1,15 @@
 """Bringing a board's existing plan: uploading its table, checking how its columns will be
 read, and creating the draft plan from it."""
 
-import hashlib
-
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -12,18 +18,21 @@ from tracker.boards import board_in_url, get_board
 from tracker.concurrency import StaleChange, stale_change_message
 from tracker.db import get_db, write_transaction
 from tracker.inspections.queries import inspections_of_board
+from tracker.jobs.reading_pages import follow_reading, start_reading
+from tracker.jobs.reading_pages import reading_status as reading_status_json
 from tracker.permissions import board_role
 from tracker.plan_import import bp, create, imports, reading, tables
 from tracker.plan_import.forms import PlanUploadForm
+from tracker.plan_import.readings import PLANS
 from tracker.quarters import Quarter
 from tracker.rag import DEFAULT_KEY
 from tracker.text import clean_text
 from tracker.uk_time import uk_today
-from tracker.updates.evidence import readable_name
 
 ADMINISTRATOR = ("administrator",)
 # What a column can hold, in the order the select lists them; "" is "Not imported".
 FIELDS = (
+    ("number", "Recommendation number"),
     ("recommendation", "Recommendation"),
     ("key_lines_of_enquiry", "Key lines of enquiry"),
     ("board_champion", "Board champion"),
@@ -52,33 +61,35 @@ def upload(board_id: int):
     db = get_db()
     form = PlanUploadForm()
     if form.validate_on_submit():
-        try:
-            if form.plan.data:
-                filename = readable_name(form.plan.data.filename) or "plan"
-                limit = current_app.config["UPLOAD_MAX_BYTES"]
-                data = form.plan.data.read(limit + 1)
-                found = tables.read_tables(filename, data, limit)
-            else:
-                filename, data = "pasted table", form.pasted.data.encode("utf-8", "replace")
-                found = tables.read_pasted(form.pasted.data)
-            import_id = imports.start_import(
-                db,
-                board_id,
-                filename,
-                hashlib.sha256(data).hexdigest(),
-                found,
-                Actor(current_user.id, board_id),
-            )
-        except tables.PlanFileError as error:
-            (form.plan if form.plan.data else form.pasted).errors.append(str(error))
-        else:
-            return redirect(url_for("plan_import.review", plan_import_id=import_id))
+        # Read by the job worker: a workbook of thousands of rows takes seconds to read.
+        found = start_reading(PLANS, form, "read_plan_upload", board_id, "pasted table")
+        if found.state == "done":
+            return redirect(url_for("plan_import.review", plan_import_id=found.result_id))
+        if found.state != "failed":
+            return redirect(url_for("plan_import.reading", board_id=board_id, reading_id=found.id))
     return render_template(
         "plan_import/upload.html",
         form=form,
         board=get_board(db, board_id),
         earlier=imports.imports_of_board(db, board_id),
     ), 400 if form.errors else 200
+
+
+# Named "reading" as reports' page is, while the function's name leaves the reading module be.
+@bp.route("/boards/<id:board_id>/plans/import/reading/<id:reading_id>", endpoint="reading")
+@board_role(*ADMINISTRATOR, board_of=PLANS.board_of_reading)
+def reading_page(board_id: int, reading_id: int):
+    """An uploaded plan being read by the job worker; once read, how it will be read."""
+    found = PLANS.get(get_db(), reading_id)
+    if found.state == "done":
+        return redirect(url_for("plan_import.review", plan_import_id=found.result_id))
+    return follow_reading(PLANS, found, "plan_import/reading.html", "plan_import.reading_status")
+
+
+@bp.route("/boards/<id:board_id>/plans/import/reading/<id:reading_id>.json")
+@board_role(*ADMINISTRATOR, board_of=PLANS.board_of_reading)
+def reading_status(board_id: int, reading_id: int):
+    return reading_status_json(PLANS, reading_id)
 
 
 @bp.route("/plan-imports/<id:plan_import_id>", methods=["GET", "POST"])
@@ -115,7 +126,9 @@ def review(plan_import_id: int):
                 flash("Your choices are saved. Check the first rows below.")
                 return redirect(url_for("plan_import.review", plan_import_id=plan_import_id))
     else:
-        choices = _choices_for_table(found, request.args.get("table", type=int))
+        choices = _choices_shown(
+            found, request.args.get("table", type=int), request.args.get("header_row", type=int)
+        )
     return render_template(
         "plan_import/review.html",
         found=found,
@@ -123,6 +136,7 @@ def review(plan_import_id: int):
         errors=errors,
         tables_with_text=_tables_with_text(found["tables"]),
         header=_header(found["tables"], choices),
+        header_rows=_header_rows_offered(found["tables"][choices["table"]]),
         first_rows=_first_rows(found["tables"], choices),
         field_of_column=_field_of_column(choices),
         preview=_preview(db, found["tables"], choices),
@@ -153,19 +167,35 @@ def _tables_with_text(found_tables: list[tables.Table]) -> list[tuple[int, str]]
     ]
 
 
-def _choices_for_table(found: dict, table_index: int | None) -> dict:
-    """The saved choices, or for another table the columns found in it (none if not found)."""
+def _choices_shown(found: dict, table_index: int | None, header_row: int | None) -> dict:
+    """The saved choices; or, for another table or header row the reviewer asks for, the
+    columns found there (none, if nothing there looks like a plan's column)."""
     saved = found["choices"]
-    if table_index is None or table_index == saved["table"]:
+    table_index = saved["table"] if table_index is None else table_index
+    if table_index == saved["table"] and header_row in (None, saved["header_row"]):
         return saved
     if table_index not in {index for index, _ in _tables_with_text(found["tables"])}:
         abort(404)
-    try:
-        layout = reading.find_layout([found["tables"][table_index]])
-        header_row, columns = layout.header_row, dict(layout.columns)
-    except tables.PlanFileError:
-        header_row, columns = 0, {}
-    return {**saved, "table": table_index, "header_row": header_row, "columns": columns}
+    table = found["tables"][table_index]
+    if header_row is not None:
+        if header_row not in range(min(len(table.rows), reading.HEADER_SEARCH_ROWS)):
+            abort(404)
+        layout = reading.layout_at(table, header_row)
+    else:
+        try:
+            layout = reading.find_layout([table])
+        except tables.PlanFileError:
+            layout = reading.layout_at(table, 0)
+    return saved | reading.choices_of_layout(found["tables"], layout)
+
+
+def _header_rows_offered(table: tables.Table) -> list[tuple[int, str]]:
+    """The rows the column headings may be in, each as its first words."""
+    offered = []
+    for index, row in enumerate(table.rows[: reading.HEADER_SEARCH_ROWS]):
+        words = " | ".join(text for text in (" ".join(cell.text.split()) for cell in row) if text)
+        offered.append((index, f"Row {index + 1}: {words[:100] or '(empty)'}"))
+    return offered
 
 
 def _choices_from_form(
@@ -246,9 +276,8 @@ def _quarter_of_columns(found_tables: list, choices: dict) -> list[tuple[str, st
     if not layout.quarterly:
         return []
     latest = Quarter.parse(choices["quarter"])
-    header = found_tables[choices["table"]].rows[choices["header_row"]]
     return [
-        (header[column].text.strip(), latest.shifted(offset).label)
+        (layout.headings[column], latest.shifted(offset).label)
         for column, offset in sorted(layout.quarter_offsets().items())
     ]
 
@@ -257,13 +286,14 @@ def _header(found_tables: list, choices: dict) -> list[str]:
     table = found_tables[choices["table"]]
     if choices["header_row"] >= len(table.rows):
         return []
-    return [cell.text.strip() for cell in table.rows[choices["header_row"]]]
+    return reading.column_headings(table, choices["header_row"])[0]
 
 
 def _first_rows(found_tables: list, choices: dict) -> list[list[str]]:
     """The rows under the header as written, for recognising the table."""
-    start = choices["header_row"] + 1
-    rows = found_tables[choices["table"]].rows[start : start + FIRST_ROWS]
+    table = found_tables[choices["table"]]
+    start = choices["header_row"] + reading.column_headings(table, choices["header_row"])[1]
+    rows = table.rows[start : start + FIRST_ROWS]
     return [[cell.text.strip() for cell in row] for row in rows]
 
 

@@ -1,12 +1,15 @@
 """The upload form."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea
 from wtforms import SubmitField, TextAreaField
 
+from tracker.forms import FileOrPastedForm
 
-class UploadForm(FlaskForm):
+
+class UploadForm(FileOrPastedForm):
+    file_field = "report"
+    missing = "Choose a file to upload, or paste the report's text"
     report = FileField(
         "Upload the report",
         description="The PDF as the inspectorate published it, a Word document (.docx), or a "
@@ -20,12 +23,3 @@ class UploadForm(FlaskForm):
         widget=GovTextArea(),
     )
     submit = SubmitField("Read the report", widget=GovSubmitInput())
-
-    def validate(self, extra_validators=None) -> bool:
-        """One of the two, but not neither."""
-        if not super().validate(extra_validators):
-            return False
-        if not self.report.data and not (self.pasted.data or "").strip():
-            self.report.errors.append("Choose a file to upload, or paste the report's text")
-            return False
-        return True

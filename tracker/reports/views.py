@@ -2,10 +2,8 @@
 
 from flask import (
     abort,
-    current_app,
     flash,
     g,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -18,14 +16,14 @@ from tracker.auth.accounts import memberships
 from tracker.boards import board_in_url, get_board
 from tracker.concurrency import StaleChange, stale_change_message
 from tracker.db import get_db
-from tracker.jobs import jobs_for
+from tracker.jobs.reading_pages import follow_reading, start_reading
+from tracker.jobs.reading_pages import reading_status as reading_status_json
 from tracker.people.queries import people_of_board
 from tracker.permissions import board_role, signed_in
 from tracker.reports import bp, drafts, imports, readings
 from tracker.reports.extraction import RATING_WORDS, source_excerpt
 from tracker.reports.forms import UploadForm
 from tracker.text import clean_text
-from tracker.updates.evidence import readable_name
 
 ADMINISTRATOR = ("administrator",)
 
@@ -61,29 +59,12 @@ def upload(board_id: int):
     db = get_db()
     form = UploadForm()
     if form.validate_on_submit():
-        # Kept as sent (no more than the limit and a byte, to tell a file that is too large)
-        # and read by the job worker: reading a long PDF ties up nobody's web page.
-        if form.report.data:
-            # Shown on pages and kept as the plan's source: no folders, no disguising
-            # right-to-left or control characters.
-            filename = readable_name(form.report.data.filename) or "report"
-            content = form.report.data.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
-        else:
-            filename, content = "pasted text", form.pasted.data.encode("utf-8", "replace")
-        actor = Actor(current_user.id, board_id)
-        reading_id = readings.queue(
-            db, board_id, filename, content, pasted=not form.report.data, actor=actor
-        )
-        jobs_for(current_app._get_current_object()).read_report(reading_id)
-        reading = readings.get(db, reading_id)  # read already where jobs run at once
-        if reading.state == "done":
-            return redirect(url_for("reports.review", import_id=reading.import_id))
-        if reading.state == "failed":
-            # Refused while the form waited: the form says why, and nothing is kept.
-            readings.forget(db, reading_id)
-            form.report.errors.append(reading.error)
-        else:
-            return redirect(url_for("reports.reading", board_id=board_id, reading_id=reading_id))
+        # Read by the job worker: reading a long PDF ties up nobody's web page.
+        found = start_reading(readings.REPORTS, form, "read_report", board_id, "pasted text")
+        if found.state == "done":
+            return redirect(url_for("reports.review", import_id=found.result_id))
+        if found.state != "failed":
+            return redirect(url_for("reports.reading", board_id=board_id, reading_id=found.id))
     return render_template(
         "reports/upload.html",
         form=form,
@@ -96,23 +77,16 @@ def upload(board_id: int):
 @board_role(*ADMINISTRATOR, board_of=readings.board_of_reading)
 def reading(board_id: int, reading_id: int):
     """An uploaded report being read by the job worker; once read, its draft plan."""
-    db = get_db()
-    found = readings.get(db, reading_id)
+    found = readings.get(get_db(), reading_id)
     if found.state == "done":
-        return redirect(url_for("reports.review", import_id=found.import_id))
-    return render_template(
-        "reports/reading.html",
-        board=get_board(db, board_id),
-        reading=found,
-        status=readings.status(found),
-        status_url=url_for("reports.reading_status", board_id=board_id, reading_id=reading_id),
-    )
+        return redirect(url_for("reports.review", import_id=found.result_id))
+    return follow_reading(readings.REPORTS, found, "reports/reading.html", "reports.reading_status")
 
 
 @bp.route("/boards/<id:board_id>/reports/reading/<id:reading_id>.json")
 @board_role(*ADMINISTRATOR, board_of=readings.board_of_reading)
 def reading_status(board_id: int, reading_id: int):
-    return jsonify(readings.status(readings.get(get_db(), reading_id)))
+    return reading_status_json(readings.REPORTS, reading_id)
 
 
 @bp.route("/imports/<id:import_id>", methods=["GET", "POST"])
