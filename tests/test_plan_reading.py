@@ -452,7 +452,7 @@ def test_a_row_without_a_recommendation_and_other_tables_are_warned_about():
     )
 
     assert plan["warnings"] == [
-        "Table 1 was not read: only Table 2, the first table with a Recommendation column, was.",
+        "Table 1 was not read: only Table 2, the table with the plan's column headings, was.",
         "Row 2 has no recommendation, so it was not read.",
     ]
 

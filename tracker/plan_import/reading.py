@@ -10,7 +10,7 @@ only the cell's colour, and rows split across a page break.
 
 import colorsys
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from tracker.plan_import.tables import Cell, PlanFileError, Table
@@ -254,14 +254,18 @@ def read_plan(tables: list[Table], layout: PlanLayout | None = None) -> dict:
     column that looks like the recommendations)."""
     if layout is None:
         layout = find_layout(tables)
-        why = "the first table with a Recommendation column"
+        why = "the table with the plan's column headings"
     else:
         why = "the table chosen"
+    continued = _continuations(tables, layout)
+    read = {id(table) for table in [layout.table, *continued]}
+    if continued:
+        rows = [row for table in [layout.table, *continued] for row in table.rows]
+        layout = replace(layout, table=Table(layout.table.name, rows))
     warnings = [
         f"{table.name} was not read: only {layout.table.name}, {why}, was."
         for table in tables
-        if table is not layout.table
-        and any(cell.text.strip() for row in table.rows for cell in row)
+        if id(table) not in read and any(cell.text.strip() for row in table.rows for cell in row)
     ]
     header = layout.headings
     offsets = layout.quarter_offsets()
@@ -276,6 +280,37 @@ def read_plan(tables: list[Table], layout: PlanLayout | None = None) -> dict:
         "recommendations": recommendations,
         "warnings": warnings,
     }
+
+
+def _continuations(tables: list[Table], layout: PlanLayout) -> list[Table]:
+    """The tables after the plan's that carry it on: as wide as its rows, and without column
+    headings of their own (a Word plan broken into a table a page, with the title between
+    them but not the headings). A table loses the empty columns at its right, so one as wide
+    as the plan's filled cells will do."""
+    index = next(i for i, table in enumerate(tables) if table is layout.table)
+    width = len(layout.table.rows[layout.header_row])
+    filled = max(
+        (_filled_width(row) for row in layout.table.rows[layout.header_row + 1 :]), default=width
+    )
+    continued = []
+    for table in tables[index + 1 :]:
+        if not table.rows or not filled <= len(table.rows[0]) <= width or _has_headings(table):
+            break
+        continued.append(table)
+    return continued
+
+
+def _filled_width(row: list[Cell]) -> int:
+    return max((column + 1 for column, cell in enumerate(row) if cell.text.strip()), default=0)
+
+
+def _has_headings(table: Table) -> bool:
+    """Whether a row near the top of the table names a recommendation column and another."""
+    for index in range(min(HEADER_SEARCH_ROWS, len(table.rows))):
+        columns, _quarterly = _header_fields(column_headings(table, index)[0])
+        if "recommendation" in columns and len(columns) > 1:
+            return True
+    return False
 
 
 def find_layout(tables: list[Table]) -> PlanLayout:
