@@ -11,16 +11,14 @@ import pytest
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from tracker.plan_import.reading import (
-    field_of_header,
-    find_layout,
+from tracker.plan_import.cells import (
     read_champions,
-    read_plan,
     read_target_date,
     split_champions,
     status_of_fill,
     status_of_words,
 )
+from tracker.plan_import.reading import field_of_header, find_layout, read_plan
 from tracker.plan_import.tables import Cell, PlanFileError, Table
 
 NEL_PLAN = Path("/work/shared/reports/north-east-lincolnshire-2022-with-plan.txt")
