@@ -13,7 +13,7 @@ import html
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
@@ -69,13 +69,22 @@ SECTION_HEADINGS = {
 }
 
 _BULLET = "(?:[-*\u2022\u25cf\u25aa\u25e6\u2013\u2014\u00b7\uf0b7])"
+# Possessive \s*+ around the number: on a line (no newline inside, stripped, as all callers
+# pass) the match is the same. With \s* the two runs of spaces could be split every way, each
+# split running .+ to an inner newline: cubic on "-" + many spaces + "a\nb".
 _ITEM = re.compile(
-    rf"^(?:{_BULLET}\s*)?(?:\(?(?P<number>\d{{1,2}})\s*[.)]|\(?(?P<letter>[a-z])\))?\s*(?P<text>.+)$"
+    rf"^(?:{_BULLET}\s*+)?(?:\(?(?P<number>\d{{1,2}})\s*[.)]|\(?(?P<letter>[a-z])\))?"
+    r"\s*+(?P<text>.+)$"
 )
 _MARKED = re.compile(rf"^(?:{_BULLET}\s*\S|\(?\d{{1,2}}\s*[.)]\s*[A-Za-z(]|\(?[a-z]\)\s+\S)")
+# The addressee (who) is the shortest run of 3 to 151 characters before "should". Written
+# as [A-Z][^:]{2,150}? it was tried ending at every space of a run of spaces, each try
+# running to the run's end: 150 times the run. Here a `who` longer than 3 characters may not
+# end in a space: one that does would be followed by the same spaces as the one a character
+# shorter, which was tried first and failed, so the match is the same.
 _ADDRESSEE = re.compile(
-    rf"^(?:{_BULLET}\s*)?(?P<who>[A-Z][^:]{{2,150}}?)\s+should(?P<sure>\s+make\s+sure(?:\s+that)?)?"
-    r"\s*:\s*(?P<rest>.*)$"
+    rf"^(?:{_BULLET}\s*)?(?P<who>[A-Z][^:]{{2}}(?:[^:]{{0,147}}?[^:\s])??)"
+    r"\s+should(?P<sure>\s+make\s+sure(?:\s+that)?)?\s*:\s*(?P<rest>.*)$"
 )
 _ANNOUNCED = re.compile(
     r"\b(?:have|has)?\s*(?:made|makes?|making|contains?|includes?)\s+(?P<count>\d{1,2}|"
@@ -87,7 +96,6 @@ _STANDARD_HEADING = re.compile(r"^(?P<code>\d\.\d{1,2})\.?\s+(?P<name>[A-Z][^\t.
 _DOMAIN_HEADING = re.compile(
     r"^(?:Domain\s+\w+:\s*)?(?P<code>\d)\.?\s+(?P<name>[A-Z][A-Za-z ,'\u2019-]{3,60})$"
 )
-_CONTENTS_ENTRY = re.compile(r"(?:\t|\.{2,}|\s{2,})\s*\d{1,3}\s*$")
 _PAGE_FURNITURE = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$", re.IGNORECASE)
 
 
@@ -151,20 +159,51 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
+_TAG = re.compile(r"<[^>]++>")
+# A "[" that is not a link's start is matched by the second branch, up to the next "]", and
+# put back as it was (the unmatched group is empty in the replacement). Without that branch
+# the search tried again from every "[" before that "]", each running to it: quadratic on
+# "[[[[...". (Every "[" before the same "]" gives the same answer, so skipping them all
+# changes nothing.) Possessive quantifiers: the characters excluded end the runs anyway.
+_LINK = re.compile(r"\[([^\]]*+)\]\([^)]*+\)|(\[[^\]]*+)")
+
+
+# Symbols, controls and the like: clean_text turns them into spaces.
+_SYMBOL_CATEGORIES = ("So", "Sk", "Cs", "Co", "Cc", "Cf")
+_ASCII_SYMBOLS = {c: " " for c in range(128) if unicodedata.category(chr(c)) in _SYMBOL_CATEGORIES}
+# A character that one of clean_text's steps below changes, other than spaces: anything
+# outside printable ASCII and the whitespace controls, markup, and the ASCII symbols
+# ("^", "`") and controls that it turns into spaces.
+_NOT_PLAIN = re.compile(r"[^\t-\r\x1c-~]|[<&$\\{}\[#*_^`]")
+
+
 def clean_text(text: str) -> str:
     """One line's text without markup, symbols and extra spaces."""
-    text = re.sub(r"<[^>]+>", " ", text)
+    if not _NOT_PLAIN.search(text):
+        # Most lines: only the spaces change (str.split's whitespace is the \s below). About
+        # ten times faster than the steps below, which a 2 MB paste of short lines needs.
+        return " ".join(text.split())
+    # Every tag ends at a ">", so none starts after the last one; searching there would run
+    # from each "<" to the end of the line ("<<<<..." took quadratic time).
+    end = text.rfind(">") + 1
+    text = _TAG.sub(" ", text[:end]) + text[end:]
     text = html.unescape(text)
     text = re.sub(r"\$[^$]{0,40}\$", " ", text)  # LaTeX arrows from PDF conversion
     text = re.sub(r"\\[A-Za-z]+|[{}$]", " ", text)  # and their pieces, when split over lines
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # Markdown links
+    # Markdown links, "[text](address)": see _LINK. A link ends at a ")", so none starts
+    # after the last one.
+    end = text.rfind(")") + 1
+    text = _LINK.sub(r"\1\2", text[:end]) + text[end:]
     text = re.sub(r"^\s*#{1,6}\s+", "", text)
     text = text.replace("**", "").replace("__", "")
     text = re.sub(r"\\([\\.\-*_#()\[\]])", r"\1", text)  # Markdown escapes: "1\. develop"
-    text = "".join(
-        " " if unicodedata.category(char) in ("So", "Sk", "Cs", "Co", "Cc", "Cf") else char
-        for char in unicodedata.normalize("NFC", text)
-    )
+    if text.isascii():  # NFC changes no ASCII; translate is the loop below, in C
+        text = text.translate(_ASCII_SYMBOLS)
+    else:
+        text = "".join(
+            " " if unicodedata.category(char) in _SYMBOL_CATEGORIES else char
+            for char in unicodedata.normalize("NFC", text)
+        )
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -177,7 +216,26 @@ def _next_text(lines: list[Line], index: int, limit: int = 4) -> tuple[int, Line
 
 
 def _is_heading(line: Line, names: set[str]) -> bool:
-    return line.lowered in names and not _CONTENTS_ENTRY.search(line.text)
+    return line.lowered in names and not _is_contents_entry(line.text)
+
+
+def _is_contents_entry(text: str) -> bool:
+    r"""Whether the line ends like an entry in a table of contents: a page number of one to
+    three digits after a tab, two or more dots or two or more spaces ("Foreword ...... 4").
+
+    The same test as searching for r"(?:\t|\.{2,}|\s{2,})\s*\d{1,3}\s*$", in string methods:
+    that search started again at every dot or space of a long run without a number after it,
+    each time running to the run's end (60,000 dots took over a minute)."""
+    body = text.rstrip()  # str.isspace() is the same class as the pattern's \s
+    digits = 0
+    while digits < 4 and digits < len(body) and body[-1 - digits].isdecimal():  # \d
+        digits += 1
+    if not 1 <= digits <= 3:  # four digits: the pattern's \d{1,3} has a digit before it
+        return False
+    before = body[:-digits]
+    words = before.rstrip()
+    gap = before[len(words) :]
+    return len(gap) >= 2 or "\t" in gap or words.endswith("..")
 
 
 # --- Ratings ---------------------------------------------------------------------------------
@@ -193,9 +251,20 @@ RATINGS_HEADINGS = {
     "scores",
     "scoring",
 }
+# Between name and rating: spaces, or a colon with spaces after it. (Written as
+# r"\s*[\t:]?\s+" it matched the same, but split a run of spaces between the two quantifiers
+# every possible way before failing: quadratic in the run.) The name, 4 to 81 characters,
+# may not end in a space unless it is 4 long, as in _ADDRESSEE and for the same reason: it
+# was [A-Z][^\t:]{3,80}?, tried ending at every space of a run.
 _THEME_ROW = re.compile(
-    r"^(?P<name>[A-Z][^\t:]{3,80}?)\s*[\t:]?\s+(?P<rating>(?:un)?satisfactory)\.?$", re.IGNORECASE
+    r"^(?P<name>[A-Z][^\t:]{3}(?:[^\t:]{0,76}?[^\t:\s])??)"
+    r"(?:\s*+:)?\s++(?P<rating>(?:un)?satisfactory)\.?$",
+    re.IGNORECASE,
 )
+
+# "Score: 21/30". Possessive \s*+: as r"\s*:?\s*", the two \s* split a run of spaces every
+# possible way when no number followed (quadratic in the run).
+_SCORE = re.compile(r"\bScore\b\s*+:?\s*+(\d{1,3})\s*+/\s*+(\d{1,3})")
 
 
 def _find_ratings_section(lines: list[Line]) -> int | None:
@@ -228,7 +297,11 @@ def _rating_row(lines: list[Line], index: int) -> tuple[str, str, str] | None:
     for candidate in (rest, joined):
         for word in sorted(RATING_WORDS, key=len, reverse=True):
             # PDF text can lose the gap between cells: "Partnerships and servicesGood".
-            if re.search(rf"(?:\s|[a-z]){re.escape(word)}$", candidate, re.IGNORECASE):
+            # The match ends the text, so only its last len(word) + 2 characters are searched
+            # (+1 for the character before, +1 for a final newline, where $ also matches):
+            # the same answer as searching all of it, without trying every position.
+            tail = candidate[-len(word) - 2 :]
+            if re.search(rf"(?:\s|[a-z]){re.escape(word)}$", tail, re.IGNORECASE):
                 return code, candidate[: -len(word)].strip(), candidate[-len(word) :]
     if following and not re.match(r"^\d", following[1].text) and len(following[1].text) < 40:
         return code, rest, following[1].text
@@ -266,7 +339,7 @@ def _read_ratings(lines: list[Line], start: int, result: Extraction) -> int:
                 counted.append(SCORED_RATINGS.get(rating))
             continue
         text = line.text.replace("\t", " ")
-        if score := re.search(r"\bScore\b\s*:?\s*(\d{1,3})\s*/\s*(\d{1,3})", text):
+        if score := _SCORE.search(text):
             result.score = (int(score[1]), int(score[2]))
             service_line = service_line or text[: score.start()].strip()
         if re.match(r"^Overa\w*(?:\s+\S+)?\s+rating\b", text, re.IGNORECASE):
@@ -293,16 +366,35 @@ def _check_score(result: Extraction, counted: list[int | None]) -> None:
         )
 
 
+# A youth justice service's name: up to five capitalised words before "Youth Justice
+# Service". As r"(?:[A-Z][\w'\u2019-]*\s){1,5}Youth ..." searched with finditer, it tried
+# every capital of a long word ("AAAA...") and ran to the word's end from each: quadratic.
+# Every capital in one run of word characters reaches the same end of the run, so the first
+# gives the answer for all: _TEAM_FROM tries only that one (the atomic group takes the
+# first capital and does not come back for the next), and _TEAM starts only where a run
+# starts (or the text does). PDF text can lose a space, "servicesNorth Tyneside Youth ...",
+# so the name may start inside a run, after the letters before its first capital.
+_TEAM_NAME = (
+    r"(?P<name>(?:[A-Z][\w'\u2019-]*+\s){1,5}Youth (?:Offending|Justice) (?:Service|Team)s?)"
+)
+_TEAM_FROM = re.compile(rf"(?>[\w'\u2019-]*?(?=[A-Z])){_TEAM_NAME}")
+_TEAM = re.compile(rf"(?<![\w'\u2019-]){_TEAM_FROM.pattern}")
+
+
+def _teams(text: str) -> list[str]:
+    """Every youth justice service named in `text`, as the finditer above would find them."""
+    names, position = [], 0
+    # After a name that ends inside a run ("...ServiceNorth"), the rest of that run comes
+    # first, as it would for finditer: hence _TEAM_FROM at the position before searching.
+    while match := _TEAM_FROM.match(text, position) or _TEAM.search(text, position):
+        names.append(match["name"])
+        position = match.end()
+    return names
+
+
 def _service_name(lines: list[Line], written: str | None) -> str | None:
     """The service's name, corrected against the rest of the report where OCR garbled it."""
-    names = Counter(
-        match[0]
-        for line in lines
-        for match in re.finditer(
-            r"(?:[A-Z][\w'\u2019-]*\s){1,5}Youth (?:Offending|Justice) (?:Service|Team)s?",
-            line.text,
-        )
-    )
+    names = Counter(name for line in lines if "Youth " in line.text for name in _teams(line.text))
     for name in list(names):
         if name.startswith(("The ", "the ")):
             names[name[4:]] += names.pop(name)
@@ -384,13 +476,17 @@ def _read_items(lines: list[Line], start: int, first: str) -> tuple[list, int]:
             break
         if _MARKED.match(line.text):
             items.append(_item(line.text, line.offset))
-        elif items and not gap and _carries_on(items[-1][1], line.text):
-            items[-1][1] = f"{items[-1][1]} {line.text}"  # a wrapped line
+        elif items and not gap and _carries_on(items[-1][1][-1], line.text):
+            # A wrapped line. Its lines are joined once, at the end: adding each to the
+            # item's text copied the text so far every line (quadratic on a long item).
+            # The test looks at the item's last line alone: lines are stripped, so the
+            # joined text ends as its last line does.
+            items[-1][1].append(line.text)
         else:
             break
         gap = False
         index += 1
-    return [(number, _tidy_item(text), offset) for number, text, offset in items], index
+    return [(n, _tidy_item(" ".join(parts)), offset) for n, parts, offset in items], index
 
 
 def _carries_on(item: str, line: str) -> bool:
@@ -399,9 +495,10 @@ def _carries_on(item: str, line: str) -> bool:
 
 
 def _item(text: str, offset: int) -> list:
+    """[number or None, [the item's text], offset]: a list, for _read_items to add to."""
     match = _ITEM.match(text.strip())
     number = int(match["number"]) if match["number"] else None
-    return [number, match["text"].strip(), offset]
+    return [number, [match["text"].strip()], offset]
 
 
 def _tidy_item(text: str) -> str:
@@ -461,6 +558,9 @@ def _read_findings(lines: list[Line], result: Extraction, skip: range) -> None:
     domains = {rating.domain.lower(): rating.code.split(".")[0] for rating in result.ratings}
     section, kind, gap = "", None, False
     seen: set[tuple[str, str]] = set()
+    # Each finding's text, a line at a time, joined at the end: adding each wrapped line to
+    # the text copied the text so far every line (quadratic on a long finding).
+    first, lines_of = len(result.findings), []
     for index, line in enumerate(lines):
         if index in skip or line.blank:
             gap = gap or line.blank
@@ -479,17 +579,21 @@ def _read_findings(lines: list[Line], result: Extraction, skip: range) -> None:
             if (kind, _normalised(finding_text)) not in seen:
                 seen.add((kind, _normalised(finding_text)))
                 result.findings.append(Finding(section, kind, finding_text, line.offset))
-        elif kind and not gap and result.findings and result.findings[-1].kind == kind:
-            last = result.findings[-1]  # a wrapped bullet carries on
-            result.findings[-1] = Finding(last.code, kind, f"{last.text} {text}", last.position)
+                lines_of.append([finding_text])
+        elif kind and not gap and lines_of and result.findings[-1].kind == kind:
+            lines_of[-1].append(text)  # a wrapped bullet carries on
         else:
             kind = None
         gap = False
+    result.findings[first:] = [
+        replace(finding, text=" ".join(parts))
+        for finding, parts in zip(result.findings[first:], lines_of, strict=True)
+    ]
 
 
 def _section_code(text: str, domains: dict[str, str]) -> str | None:
     """The code of the standard or domain a heading introduces, if it is such a heading."""
-    if _CONTENTS_ENTRY.search(text):
+    if _is_contents_entry(text):
         return None
     if match := _STANDARD_HEADING.match(text):
         return match["code"]
