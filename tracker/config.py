@@ -26,6 +26,8 @@ ENVIRONMENT = {
     "RATE_LIMIT_INVITATIONS": "TRACKER_RATE_LIMIT_INVITATIONS",
     "SIGN_IN_LOCKOUT_MINUTES": "TRACKER_SIGN_IN_LOCKOUT_MINUTES",
     "UPLOAD_MAX_BYTES": "TRACKER_UPLOAD_MAX_BYTES",
+    "READ_SECONDS": "TRACKER_READ_SECONDS",
+    "READ_MEMORY_MB": "TRACKER_READ_MEMORY_MB",
     "EVIDENCE_MAX_BYTES": "TRACKER_EVIDENCE_MAX_BYTES",
     "EVIDENCE_FOLDER": "TRACKER_EVIDENCE_FOLDER",
     "EVIDENCE_QUOTA_BYTES": "TRACKER_EVIDENCE_QUOTA_BYTES",
@@ -83,6 +85,11 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         RATE_LIMIT_INVITATIONS="30 per minute; 300 per hour",
         SIGN_IN_LOCKOUT_MINUTES=15,
         UPLOAD_MAX_BYTES=20 * 1024 * 1024,
+        # The most time and memory reading one uploaded report may take, in a child process of
+        # the job worker (tracker.reports.budget); a report over budget is refused in words. A
+        # 50-page report takes a few seconds and a couple of hundred MB.
+        READ_SECONDS=30,
+        READ_MEMORY_MB=1024,
         EVIDENCE_MAX_BYTES=10 * 1024 * 1024,
         EVIDENCE_FOLDER=str(instance / "evidence"),
         # The most evidence a board may store, unless an administrator sets the board's own

@@ -105,6 +105,10 @@ def settings_problems(config: dict) -> list[str]:
         problems.append("TRACKER_PROXY_HOPS must be 0 (no proxy) or more.")
     if int(config["SESSION_IDLE_MINUTES"]) < 1:
         problems.append("TRACKER_SESSION_IDLE_MINUTES must be 1 or more.")
+    if int(config.get("READ_SECONDS", 1)) < 1:
+        problems.append("TRACKER_READ_SECONDS must be 1 or more.")
+    if int(config.get("READ_MEMORY_MB", 1)) < 1:
+        problems.append("TRACKER_READ_MEMORY_MB must be 1 or more.")
     try:
         sender_address(config["MAIL_FROM"])
     except MailSettingsError as error:

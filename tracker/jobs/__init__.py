@@ -230,6 +230,10 @@ def run_jobs_command(workers, no_schedule):
     )
     click.echo(f"Running background jobs from {describe_storage(current_app.config)}.", err=True)
     yield_to_the_web_server()
+    # After lowering the priority, which the readers' forkserver inherits.
+    from tracker.reports.budget import start_reader
+
+    start_reader()
     requeued = jobs.requeue_abandoned()
     if any(requeued.values()):
         counts = ", ".join(f"{count} {what}" for what, count in requeued.items())

@@ -223,7 +223,8 @@ def _guarded(read, *args) -> str:
     """Run a reader, turning any library failure into the "may be damaged" refusal."""
     try:
         return read(*args)
-    except ReportFileError:
+    except (ReportFileError, MemoryError):
+        # Out of memory is the reading's budget spent (tracker.reports.budget), not damage.
         raise
     except Exception as error:  # pypdf and python-docx raise many kinds on a bad file
         raise ReportFileError(DAMAGED) from error
@@ -325,10 +326,38 @@ def _pdf_pages(data: bytes) -> list[str]:
             f"The PDF has {page_count} pages: it must have no more than {MAX_PDF_PAGES}"
         )
     pages = []
+    # A page drawn by the same content stream as an earlier page shows the same text, so it
+    # is read once. Producers share a stream between identical pages (blank ones, say), and a
+    # hostile file can share one long stream between hundreds: 500 pages of one 80 KB stream
+    # took over two minutes to read page by page. (A hostile file could give the shared
+    # stream other fonts on other pages, and have its text read wrongly: no report does.)
+    text_of_content: dict[tuple, str] = {}
     for page in reader.pages:
+        key = _content_key(page)
+        if key is not None and key in text_of_content:
+            pages.append(text_of_content[key])
+            continue
         _read_two_byte_encodings_as_identity(page)
-        pages.append(page.extract_text() or "")
+        text = page.extract_text() or ""
+        if key is not None:
+            text_of_content[key] = text
+        pages.append(text)
     return pages
+
+
+def _content_key(page) -> tuple | None:
+    """The object numbers of a page's content streams, the same for pages that share them;
+    None when they are not all indirect objects (then they cannot be shared)."""
+    from pypdf.generic import ArrayObject, IndirectObject
+
+    contents = page.raw_get("/Contents") if "/Contents" in page else None
+    # Not resolved: the reference is what is shared (an array of them may be one itself).
+    if isinstance(contents, IndirectObject) and isinstance(contents.get_object(), ArrayObject):
+        contents = contents.get_object()
+    streams = contents if isinstance(contents, ArrayObject) else [contents]
+    if not streams or not all(isinstance(stream, IndirectObject) for stream in streams):
+        return None
+    return tuple((stream.idnum, stream.generation) for stream in streams)
 
 
 _TWO_BYTE_CODESPACE = re.compile(

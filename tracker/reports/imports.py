@@ -14,6 +14,7 @@ from tracker.people.queries import people_of_board
 from tracker.plans.champions import add_champion
 from tracker.reports.drafts import build_draft
 from tracker.reports.extraction import SCORED_RATINGS, extract_report
+from tracker.reports.model import Extraction
 
 FOUR_POINT_SCALE = "Four-point rating (Outstanding, Good, Requires improvement, Inadequate)"
 
@@ -23,16 +24,27 @@ def board_of_import(db: Database, import_id: int) -> int | None:
     return scalar(db, "SELECT board_id FROM report_imports WHERE id = ?", import_id)
 
 
-def start_import(db: Database, board_id: int, filename: str, text: str, actor: audit.Actor) -> int:
+def start_import(
+    db: Database,
+    board_id: int,
+    filename: str,
+    text: str,
+    actor: audit.Actor,
+    extraction: Extraction | None = None,
+) -> int:
     """Keep an uploaded report and its first draft; the same report uploaded again for the same
-    board returns the import already made, so nothing is duplicated."""
+    board returns the import already made, so nothing is duplicated. `extraction` is what
+    extract_report found in `text`, when it has been run already (within a budget: see
+    tracker.reports.budget)."""
     digest = hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
     existing = db.execute(
         "SELECT id FROM report_imports WHERE board_id = ? AND text_sha256 = ?", [board_id, digest]
     ).fetchone()
     if existing:
         return existing[0]
-    draft = build_draft(extract_report(text), people_of_board(db, board_id))
+    if extraction is None:
+        extraction = extract_report(text)
+    draft = build_draft(extraction, people_of_board(db, board_id))
     with write_transaction(db):
         return audit.insert(
             db,
