@@ -64,6 +64,8 @@ def build_draft(extraction: Extraction, people: Sequence[Mapping]) -> dict:
                 "key": new_key(),
                 "number": recommendation.number,
                 "addressee": recommendation.addressee or "",
+                "addressee_implied": recommendation.addressee_implied,
+                "timescale": recommendation.timescale,
                 "text": recommendation.text,
                 "origin": "inspectorate",
                 "source_position": recommendation.position,
@@ -96,7 +98,11 @@ def build_draft(extraction: Extraction, people: Sequence[Mapping]) -> dict:
             "foreword_signatory": extraction.foreword_signatory,
             "foreword_signatory_role": extraction.foreword_signatory_role,
         },
-        "ratings": [rating.__dict__ for rating in extraction.ratings],
+        # Ofsted's judgements have no codes: each is known by its place in the report.
+        "ratings": [
+            rating.__dict__ | {"code": rating.code or str(position)}
+            for position, rating in enumerate(extraction.ratings, start=1)
+        ],
         "findings": findings,
         "unmatched": [index_of[finding] for finding in suggestions.unmatched],
         "recommendations": recommendations,
@@ -282,6 +288,8 @@ def _apply_recommendation(recommendation, form, people_ids, finding_count, findi
         {
             "text": text,
             "addressee": addressee,
+            # Confirmed by the reviewer once they have seen it, or changed it.
+            "addressee_implied": False,
             "origin": origin,
             "number": given_number,
             "key_lines": [{"finding": i, "text": findings[i]["text"]} for i in chosen_findings]

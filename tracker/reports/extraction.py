@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz, process
 
 from tracker.reports.model import Extraction, Finding, Rating, Recommendation
+from tracker.reports.ofsted import is_ofsted_report, read_ofsted_report
 
 # The inspectorate's rating scales, best first, with the score each rating carries.
 SCORED_RATINGS = {"Outstanding": 3, "Good": 2, "Requires improvement": 1, "Inadequate": 0}
@@ -118,6 +119,8 @@ class Line:
 
 def extract_report(text: str) -> Extraction:
     """Read everything the tracker needs from an inspection report's text."""
+    if is_ofsted_report(text):
+        return read_ofsted_report(text)  # laid out in Ofsted's own ways (see its module)
     lines = split_lines(text)
     result = Extraction()
     ratings_at = _find_ratings_section(lines)

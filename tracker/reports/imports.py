@@ -13,7 +13,7 @@ from tracker.db import scalar, write_transaction
 from tracker.people.queries import people_of_board
 from tracker.plans.champions import add_champion
 from tracker.reports.drafts import build_draft
-from tracker.reports.extraction import SCORED_RATINGS, extract_report
+from tracker.reports.extraction import NUMBER_WORDS, SCORED_RATINGS, extract_report
 from tracker.reports.model import Extraction
 
 FOUR_POINT_SCALE = "Four-point rating (Outstanding, Good, Requires improvement, Inadequate)"
@@ -136,7 +136,17 @@ def create_plan(db: Database, import_id: int, title: str, actor: audit.Actor) ->
             actor,
         )
         for position, recommendation in enumerate(draft["recommendations"], start=1):
-            _create_recommendation(db, plan_id, position, recommendation, finding_ids, actor)
+            recommendation_id = _create_recommendation(
+                db, plan_id, position, recommendation, finding_ids, actor
+            )
+            if recommendation.get("timescale"):
+                _create_timescale_action(
+                    db,
+                    recommendation_id,
+                    recommendation["timescale"],
+                    draft["inspection"]["published"],
+                    actor,
+                )
         audit.update(db, "report_imports", import_id, {"plan_id": plan_id}, actor)
         return plan_id
 
@@ -238,7 +248,37 @@ def _four_point_scale(db, actor) -> int:
     return scale_id
 
 
-def _create_recommendation(db, plan_id, position, recommendation, finding_ids, actor) -> None:
+def _create_timescale_action(db, recommendation_id, timescale: str, published, actor) -> None:
+    """The timescale the report set on a recommendation ("Within three months") as its first
+    action, due that long after the month the report was published."""
+    audit.insert(
+        db,
+        "actions",
+        {
+            "recommendation_id": recommendation_id,
+            "text": f"Done {timescale.lower()}, as the inspection report asks",
+            "target_date": _due_after(published, timescale),
+            "position": 1,
+        },
+        actor,
+    )
+
+
+def _due_after(published: str, timescale: str) -> str | None:
+    """The last day of the month `timescale` ("Immediately", "Within three months") after
+    the month of publication ("2013-08"); None without a month to count from."""
+    if len(published or "") < 7 or not published[:4].isdigit() or not published[5:7].isdigit():
+        return None
+    words = timescale.lower().split()
+    months = 0 if words[0] == "immediately" else NUMBER_WORDS.get(words[1], None)
+    if months is None:
+        months = int(words[1]) if words[1].isdigit() else 0
+    index = int(published[:4]) * 12 + int(published[5:7]) - 1 + months + 1
+    first_of_next = date(index // 12, index % 12 + 1, 1)
+    return date.fromordinal(first_of_next.toordinal() - 1).isoformat()
+
+
+def _create_recommendation(db, plan_id, position, recommendation, finding_ids, actor) -> int:
     recommendation_id = audit.insert(
         db,
         "recommendations",
@@ -268,6 +308,7 @@ def _create_recommendation(db, plan_id, position, recommendation, finding_ids, a
     for kind in ("board", "service"):
         for champion_position, person_id in enumerate(recommendation[f"{kind}_champions"], 1):
             add_champion(db, recommendation_id, person_id, kind, champion_position, actor)
+    return recommendation_id
 
 
 def _period(published: str | None) -> str:

@@ -17,6 +17,10 @@ class Recommendation:
     addressee: str | None  # "The Probation Service", without "should:"
     text: str
     position: int  # character offset of the recommendation in the source text
+    # The list names no addressee, so it is the body the report inspects ("The local
+    # authority"): shown as implied, for the reviewer to confirm.
+    addressee_implied: bool = False
+    timescale: str | None = None  # "Within three months", when the report gives one
 
 
 @dataclass(frozen=True)
