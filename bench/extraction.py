@@ -113,6 +113,16 @@ def main() -> None:
         f"{pdf_path.name + f' ({pages} pages)':45} {read * 1000:8.2f}ms {whole * 1000:8.1f}ms "
         f"{whole / read:7.0f}x  (PDF to text, then extract)"
     )
+    for path in sorted(REPORTS.glob("ofsted/*.pdf")):
+        pages = len(PdfReader(path).pages)
+        read = median_time(path.read_bytes)
+        whole = median_time(
+            lambda path=path: extract_report(read_report(path.name, path.read_bytes())), repeats=3
+        )
+        print(
+            f"{path.name + f' ({pages} pages)':45} {read * 1000:8.2f}ms {whole * 1000:8.1f}ms "
+            f"{whole / read:7.0f}x  (Ofsted: PDF to text, then extract)"
+        )
     bench_hostile(longest)
 
 
