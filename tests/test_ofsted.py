@@ -308,3 +308,20 @@ def test_a_single_inspection_reports_findings_leave_out_its_recommendations(text
     listed = {recommendation.text for recommendation in report.recommendations}
     assert not listed & {finding.text for finding in report.findings}
     assert "The Local Safeguarding Children Board" in {f.code for f in report.findings}
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "What needs to improve\n• a\n" + "and more\n" * 200_000,
+        "Recommendations\n1. Ensure\n" + "that it is done\n" * 200_000,
+        "Inspection findings\n1. Children\n" + "are seen\n" * 200_000,
+    ],
+)
+def test_a_very_long_item_or_paragraph_is_read_in_linear_time(hostile):
+    import time
+
+    text = "Inspection of Anytown local authority children's services\n" + hostile
+    started = time.perf_counter()
+    read_ofsted_report(text)
+    assert time.perf_counter() - started < 5

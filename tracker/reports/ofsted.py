@@ -302,7 +302,7 @@ def _is_contents_entry(lines: list[_Line], index: int) -> bool:
 def _read_list(lines: list[_Line], heading: int, result: Extraction) -> int:
     """Read the list under the heading at `heading`; the index of the line after it."""
     addressee, implied = _addressee_before(lines, heading)
-    items: list[list] = []  # [text, offset, timescale]
+    items: list[list] = []  # [lines of its text, offset, timescale]
     timescale = None
     numbered = None  # whether the list's items are numbered, once the first is seen
     index = heading + 1
@@ -336,28 +336,28 @@ def _read_list(lines: list[_Line], heading: int, result: Extraction) -> int:
         bullet = text[:1] in BULLETS and (len(text) > 1 and (text[1] == " " or text[0] > "\uf000"))
         if bullet and numbered is not True:
             numbered = False
-            items.append([text[1:].strip(), line.offset, timescale])
+            items.append([[text[1:].strip()], line.offset, timescale])
         elif number and numbered is not False:
             numbered = True
-            items.append([number[2], line.offset, timescale])
+            items.append([[number[2]], line.offset, timescale])
         elif _FOOTNOTE.match(text) and numbered is False:
             index = _skip_paragraph(lines, index)
             continue
-        elif items and _continues(items[-1][0], text, after_blank, numbered):
+        elif items and _continues(items[-1][0][-1], text, after_blank, numbered):
             piece = text[1:].strip() if text[:1] in SUB_BULLETS and text[1:2] == " " else text
-            items[-1][0] = f"{items[-1][0]} {piece}"
+            items[-1][0].append(piece)  # joined once at the end: a long item stays linear
         elif items and _SUBHEADINGS.match(text):
             pass  # "Priority and immediate action": the list goes on under it
         elif items:
             break
         after_blank = False
         index += 1
-    for text, offset, timescale in items:
+    for parts, offset, timescale in items:
         result.recommendations.append(
             Recommendation(
                 number=len(result.recommendations) + 1,
                 addressee=addressee,
-                text=text.strip(),
+                text=" ".join(parts).strip(),
                 position=offset,
                 addressee_implied=implied,
                 timescale=timescale,
