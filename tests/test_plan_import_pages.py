@@ -19,18 +19,22 @@ PLAN_CSV = (
 )
 
 
+def add_word_table(document, rows: list[list[str]], width: int | None = None):
+    """A table of these texts at the end of the document, a paragraph a line of each cell."""
+    word_table = document.add_table(rows=len(rows), cols=width or max(len(row) for row in rows))
+    for row, texts in zip(word_table.rows, rows, strict=True):
+        for word_cell, text in zip(row.cells, texts, strict=False):
+            first, *others = text.split("\n")
+            word_cell.text = first
+            for line in others:
+                word_cell.add_paragraph(line)
+    return word_table
+
+
 def nel_plan_docx() -> bytes:
     """North East Lincolnshire's plan table as a Word document."""
-    table = nel_plan_table()
     document = docx.Document()
-    width = max(len(row) for row in table.rows)
-    word_table = document.add_table(rows=len(table.rows), cols=width)
-    for row, cells in zip(word_table.rows, table.rows, strict=True):
-        for word_cell, cell in zip(row.cells, cells, strict=False):
-            lines = cell.text.split("\n")
-            word_cell.text = lines[0]
-            for line in lines[1:]:
-                word_cell.add_paragraph(line)
+    add_word_table(document, [[cell.text for cell in row] for row in nel_plan_table().rows])
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 from docx.enum.text import WD_BREAK
 
-from tests.test_plan_reading import NEL_PLAN, NEL_PLAN_FIRST_LINE, _cell_text
+from tests.test_plan_import_pages import add_word_table
+from tests.test_plan_reading import NEL_CHAMPIONS, NEL_PLAN, NEL_PLAN_FIRST_LINE, _cell_text
 from tracker.plan_import.reading import read_plan
 from tracker.plan_import.tables import read_tables
 
@@ -39,14 +40,7 @@ def nel_docx() -> bytes:
         if number:
             document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
         document.add_paragraph(title)
-        width = max(len(row) for row in rows)
-        table = document.add_table(rows=len(rows), cols=5 if width <= 5 else width)
-        for word_row, row in zip(table.rows, rows, strict=True):
-            for cell, text in zip(word_row.cells, row, strict=False):
-                lines = text.split("\n")
-                cell.text = lines[0]
-                for line in lines[1:]:
-                    cell.add_paragraph(line)
+        add_word_table(document, rows, width=max(5, *(len(row) for row in rows)))
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -63,34 +57,6 @@ def nel_xlsx() -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-PUBLISHED_CHAMPIONS = {
-    "board": [
-        ["Paul Condon"],
-        ["Spencer Hunt"],
-        ["Karen Linton", "Steve Ryder", "Rebecca Taylor"],
-        [],
-        ["Supt Paul French"],
-        ["Paul Caswell", "Marie Anne Hall"],
-        ["Gemma Woods"],
-        ["Nick Hamilton Rudd", "Paul Caswell"],
-        ["Nick Hamilton Rudd"],
-        ["Donna Abernethie"],
-    ],
-    "service": [
-        ["Lynne Macpherson"],
-        ["Rachael Maeers"],
-        ["Jo Lawson"],
-        ["Donna Abernethie"],
-        ["Paul Caswell"],
-        [],
-        ["Zoe Grindle"],
-        ["Lynne Macpherson"],
-        ["Paul Caswell", "Marie Anne Hall"],
-        ["Zoe Grindle"],
-    ],
-}
 
 
 def published_key_lines() -> list[list[str]]:
@@ -119,8 +85,8 @@ def test_the_published_plan_as_a_file_gives_all_ten_rows_as_published(name, make
 
     recommendations = plan["recommendations"]
     assert [r["number"] for r in recommendations] == list(range(1, 11))
-    assert [r["board_champions"] for r in recommendations] == PUBLISHED_CHAMPIONS["board"]
-    assert [r["service_champions"] for r in recommendations] == PUBLISHED_CHAMPIONS["service"]
+    assert [r["board_champions"] for r in recommendations] == NEL_CHAMPIONS["board"]
+    assert [r["service_champions"] for r in recommendations] == NEL_CHAMPIONS["service"]
     assert [r["key_lines_of_enquiry"] for r in recommendations] == published_key_lines()
     assert recommendations[5]["text"] == (
         "Develop data analysis processes to enable it to scrutinise and explore trends in data "

@@ -28,6 +28,33 @@ NEL_NAMES_IN_ONE_CELL = {
     "Karen Linton Steve Ryder Rebecca Taylor": "Karen Linton\nSteve Ryder\nRebecca Taylor",
     "Paul Caswell Marie Anne Hall": "Paul Caswell\nMarie Anne Hall",
 }
+# Each recommendation's champions in North East Lincolnshire's published plan.
+NEL_CHAMPIONS = {
+    "board": [
+        ["Paul Condon"],
+        ["Spencer Hunt"],
+        ["Karen Linton", "Steve Ryder", "Rebecca Taylor"],
+        [],
+        ["Supt Paul French"],
+        ["Paul Caswell", "Marie Anne Hall"],
+        ["Gemma Woods"],
+        ["Nick Hamilton Rudd", "Paul Caswell"],
+        ["Nick Hamilton Rudd"],
+        ["Donna Abernethie"],
+    ],
+    "service": [
+        ["Lynne Macpherson"],
+        ["Rachael Maeers"],
+        ["Jo Lawson"],
+        ["Donna Abernethie"],
+        ["Paul Caswell"],
+        [],
+        ["Zoe Grindle"],
+        ["Lynne Macpherson"],
+        ["Paul Caswell", "Marie Anne Hall"],
+        ["Zoe Grindle"],
+    ],
+}
 HEADER = ["Recommendations", "Key lines", "Board champion", "Service champion", "RAG", "Progress"]
 
 
@@ -65,30 +92,8 @@ def test_all_ten_north_east_lincolnshire_recommendations_are_read_as_published()
     }
     recommendations = plan["recommendations"]
     assert [r["number"] for r in recommendations] == list(range(1, 11))
-    assert [r["board_champions"] for r in recommendations] == [
-        ["Paul Condon"],
-        ["Spencer Hunt"],
-        ["Karen Linton", "Steve Ryder", "Rebecca Taylor"],
-        [],
-        ["Supt Paul French"],
-        ["Paul Caswell", "Marie Anne Hall"],
-        ["Gemma Woods"],
-        ["Nick Hamilton Rudd", "Paul Caswell"],
-        ["Nick Hamilton Rudd"],
-        ["Donna Abernethie"],
-    ]
-    assert [r["service_champions"] for r in recommendations] == [
-        ["Lynne Macpherson"],
-        ["Rachael Maeers"],
-        ["Jo Lawson"],
-        ["Donna Abernethie"],
-        ["Paul Caswell"],
-        [],
-        ["Zoe Grindle"],
-        ["Lynne Macpherson"],
-        ["Paul Caswell", "Marie Anne Hall"],
-        ["Zoe Grindle"],
-    ]
+    assert [r["board_champions"] for r in recommendations] == NEL_CHAMPIONS["board"]
+    assert [r["service_champions"] for r in recommendations] == NEL_CHAMPIONS["service"]
     assert [len(r["key_lines_of_enquiry"]) for r in recommendations] == [
         2,
         1,
