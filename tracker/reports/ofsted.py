@@ -23,6 +23,7 @@ pattern here is anchored at the start of a line and free of nested repetition, s
 in time linear in the line.
 """
 
+import calendar
 import re
 from dataclasses import dataclass
 
@@ -82,30 +83,8 @@ _ENDINGS = re.compile(
 )
 _DATES = re.compile(r"^Inspection dates?:?\s*(.+)$", re.IGNORECASE)
 _PUBLISHED = re.compile(r"^(?:Report )?published:?\s*(.+)$", re.IGNORECASE)
-_MONTH_YEAR = re.compile(
-    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"\s+(\d{4})\b"
-)
-MONTH_NUMBERS = {
-    name: number
-    for number, name in enumerate(
-        (
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ),
-        start=1,
-    )
-}
+MONTH_NUMBERS = {name: number for number, name in enumerate(calendar.month_name) if name}
+_MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTH_NUMBERS) + r")\s+(\d{4})\b")
 FRONT_LINES = 40  # the front matter is in the report's first lines
 LONGEST_SECTION = 120  # longer, a line is prose rather than a heading
 
