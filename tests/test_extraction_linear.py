@@ -94,6 +94,67 @@ CASES = [
         lambda n: ("made" + " " * 50) * (n // 54),
         100_000,
     ),
+    # The newer phrasings: "four recommendations that were made", "had offered 18 ...".
+    ("announced-counts", lambda t: ex._ANNOUNCED.search(t), lambda n: "5 " * (n // 2), 100_000),
+    (
+        "announced-count-spaces",
+        lambda t: ex._ANNOUNCED.search(t),
+        lambda n: ("four recommendations that" + " " * 50) * (n // 75),
+        100_000,
+    ),
+    (
+        "announced-offered",
+        lambda t: ex._ANNOUNCED.search(t),
+        lambda n: ("offered" + " " * 50 + "a total of ") * (n // 68),
+        100_000,
+    ),
+    # Recommendations written as sentences: the section's heading, labels, deadlines,
+    # "We recommend that" and "should".
+    (
+        "opener-spaces",
+        lambda t: ex._RECOMMENDATIONS_OPENER.match(t),
+        lambda n: "Our" + " " * n + "recommendations for" + " " * n + "x",
+        50_000,
+    ),
+    (
+        "opener-name",
+        lambda t: ex._RECOMMENDATIONS_OPENER.match(t),
+        lambda n: "Recommendations for " + "a " * (n // 2),
+        100_000,
+    ),
+    (
+        "label-spaces",
+        lambda t: ex._RECOMMENDATION_LABEL.match(t),
+        lambda n: "Recommendation" + " " * n + "1" + " " * n + "x",
+        50_000,
+    ),
+    ("lead-in-spaces", lambda t: ex._LEAD_IN.match(t), lambda n: "Not" + " " * n + "x", 100_000),
+    ("lead-in-no-comma", lambda t: ex._LEAD_IN.match(t), lambda n: "By " + "a " * n, 50_000),
+    (
+        "we-recommend-spaces",
+        lambda t: ex._WE_RECOMMEND.match(t),
+        lambda n: "HM Inspectorate of " + "a" * n + " " * n + "x",
+        50_000,
+    ),
+    (
+        "should-spaces",
+        lambda t: ex._SHOULD.search(t),
+        lambda n: ("should" + " " * 50 + "," + " " * 50) * (n // 107),
+        100_000,
+    ),
+    ("should-words", lambda t: ex._SHOULD.search(t), lambda n: "shoulds " * (n // 8), 100_000),
+    (
+        "sentence-long-addressee",
+        lambda t: ex._sentence(t),
+        lambda n: "A" + " a" * (n // 2) + " should x",
+        100_000,
+    ),
+    (
+        "sentence-deadline",
+        lambda t: ex._sentence(t),
+        lambda n: "Not later than 2015, " + "a " * (n // 2) + "should x",
+        100_000,
+    ),
     # "Score: 21/30".
     ("score-spaces", lambda t: ex._SCORE.search(t), lambda n: "Score" + " " * n + "x", 25_000),
     ("score-words", lambda t: ex._SCORE.search(t), lambda n: "Score " * (n // 6), 100_000),
@@ -149,6 +210,76 @@ CASES = [
     ),
     ("improvements", lambda t: ex._IMPROVEMENTS.match(t), lambda n: "but" + " " * n + "x", 100_000),
     ("signatory", lambda t: ex._SIGNATORY_ROLE.match(t), lambda n: "Inspector" + " " * n, 100_000),
+    # Front matter and ratings of the 2025 youth framework, probation units and other
+    # inspectorates: codes with a letter, domain ratings, prose ratings, inspectorate names.
+    ("code-row", lambda t: ex._CODE_ROW.match(t), lambda n: "C1.1" + " " * n + "x", 100_000),
+    (
+        "framework-domain-spaces",
+        lambda t: ex._FRAMEWORK_DOMAIN.match(t),
+        lambda n: "Work with children" + " " * n + "x:",
+        100_000,
+    ),
+    (
+        "framework-domain-words",
+        lambda t: ex._FRAMEWORK_DOMAIN.match(t),
+        lambda n: "Work with victims " + "a" * n + " b c",
+        100_000,
+    ),
+    (
+        "prose-overall-spaces",
+        lambda t: ex._PROSE_OVERALL.search(t),
+        lambda n: "Overall, a" + " " * n + "was",
+        100_000,
+    ),
+    (
+        "prose-overall-words",
+        lambda t: ex._PROSE_OVERALL.search(t),
+        lambda n: "Overall, " + "a " * (n // 2),
+        100_000,
+    ),
+    (
+        "prose-overall-repeated",
+        lambda t: ex._PROSE_OVERALL.search(t),
+        lambda n: "Overall, x y was rated as '1 " * (n // 29),
+        100_000,
+    ),
+    (
+        "prose-overall-colons",
+        lambda t: ex._PROSE_OVERALL.search(t),
+        lambda n: "Overall a is rated as" + " :" * (n // 2),
+        100_000,
+    ),
+    (
+        "inspectorate-majesty-spaces",
+        lambda t: ex._inspectorates(t),
+        lambda n: "Her" + " " * n + "Majesty's" + " " * n + "x",
+        50_000,
+    ),
+    ("inspectorate-hms", lambda t: ex._inspectorates(t), lambda n: "HM " * (n // 3), 100_000),
+    (
+        "inspectorate-words",
+        lambda t: ex._inspectorates(t),
+        lambda n: "Care Quality Inspectorate of Office for " * (n // 40),
+        100_000,
+    ),
+    (
+        "date-label-spaces",
+        lambda t: ex._DATE_LABEL.match(t),
+        lambda n: "published" + " " * n + "x",
+        100_000,
+    ),
+    (
+        "named-after-place",
+        lambda t: ex._named_after(t, "Ab"),
+        lambda n: "Ab Cd " * (n // 6),
+        100_000,
+    ),
+    (
+        "service-from-title",
+        lambda t: ex._service_from_title(ex.split_lines(t), "An inspection of work in Ab"),
+        lambda n: ("Ab Cd Youth Justice Service " * 50 + "\n") * (n // 1450),
+        100_000,
+    ),
     # Lines, cleaned one by one.
     ("split-lines", lambda t: ex.split_lines(t), lambda n: "[\t<\t.. 1\n" * (n // 10), 50_000),
     # Key lines: words of recommendations and findings.
@@ -202,6 +333,37 @@ PIPELINE = [
     ("long-item", lambda n: "The service should:\n- a\n" + ("b" * 99 + "\n") * (n // 100), 500_000),
     ("long-finding", lambda n: "Strengths:\n- a\n" + ("b" * 99 + "\n") * (n // 100), 500_000),
     ("list-joins", lambda n: "The service should:\n- a" + " ,; and" * (n // 7) + "\n", 100_000),
+    # No ratings table: the overall rating is looked for in prose, the service by the title.
+    (
+        "prose-and-title",
+        lambda n: (
+            "An inspection of youth justice work in Ab\n"
+            + ("Overall, Ab" + " " * 50 + "was rated as x\nWork with children: Good\n") * (n // 100)
+        ),
+        100_000,
+    ),
+    # Recommendations sections: many of them, items wrapped over many lines, sentences
+    # whose addressee wraps, prose between items.
+    (
+        "sentence-sections",
+        lambda n: "Recommendations\n1. The council should do it.\n" * (n // 44),
+        100_000,
+    ),
+    (
+        "sentence-wrapped",
+        lambda n: "Recommendations\nThe council should a\n" + ("b" * 99 + "\n") * (n // 100),
+        500_000,
+    ),
+    (
+        "sentence-addressee-wraps",
+        lambda n: "Recommendations\n" + ("The " + "a " * 40 + "\n") * (n // 85),
+        100_000,
+    ),
+    (
+        "sentence-explanations",
+        lambda n: "Recommendations\n" + "The council should do it.\n\nWhy: x.\n\n" * (n // 36),
+        100_000,
+    ),
     (
         "ratings-rows",
         lambda n: "Ratings\n" + ("1.1 Governance " + "a " * 500 + "\n") * (n // 1000),

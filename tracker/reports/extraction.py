@@ -87,13 +87,57 @@ _ADDRESSEE = re.compile(
     rf"^(?:{_BULLET}\s*)?(?P<who>[A-Z][^:]{{2}}(?:[^:]{{0,147}}?[^:\s])??)"
     r"\s+should(?P<sure>\s+make\s+sure(?:\s+that)?)?\s*:\s*(?P<rest>.*)$"
 )
+# "we have made five recommendations", "There are 14 recommendations", "had offered 18
+# recommendations", "four recommendations that were made". The count must follow a verb or
+# be followed by "that were made": "the 8 recommendations have been discussed" or "7
+# operational recommendations" announce nothing. Possessive \s++: a run of spaces is taken
+# once, from the word before it, and never split.
+_COUNT_WORDS = r"\d{1,2}|" + "|".join(NUMBER_WORDS)
 _ANNOUNCED = re.compile(
-    r"\b(?:have|has)?\s*(?:made|makes?|making|contains?|includes?)\s+(?P<count>\d{1,2}|"
-    + "|".join(NUMBER_WORDS)
-    + r")\s+recommendations?\b",
+    r"\b(?:(?:made|makes?|making|contains?|contained|includes?|included|offer(?:s|ed|ing)?"
+    r"|gives?|gave|ha(?:ve|s|d)|are|were|sets?\s++out|lists?|listed)\s++"
+    rf"(?:a\s++total\s++of\s++)?(?P<count>{_COUNT_WORDS})\s++recommendations?\b"
+    rf"|(?P<count_before>{_COUNT_WORDS})\s++recommendations?\s++(?:that|which)\s++"
+    r"(?:(?:were|was|have\s++been|had\s++been|are|is)\s++)?made\b)",
     re.IGNORECASE,
 )
-_STANDARD_HEADING = re.compile(r"^(?P<code>\d\.\d{1,2})\.?\s+(?P<name>[A-Z][^\t.]{2,80})$")
+# Where recommendations written as sentences are read: under a heading such as
+# "Recommendations", "5. Our recommendations", "Recommendations for HMPPS:" or "We recommend
+# that:". Anchored at both ends; the name after "for" is bounded and follows a possessive run.
+_RECOMMENDATIONS_OPENER = re.compile(
+    r"^(?:\d{1,2}(?:\.\d{1,2})?\.?\s++)?(?:(?:our|key|summary\s++of|the)\s++)?"
+    r"recommendations(?:\s++(?:for|to)\s++[^:.]{1,60})?:?$"
+    r"|^we\s++(?:also\s++)?recommend(?:\s++that)?:?$",
+    re.IGNORECASE,
+)
+# "Recommendation 3" or "Recommendation 3:" before (or on the line above) the sentence.
+_RECOMMENDATION_LABEL = re.compile(r"^recommendation\s++(?P<number>\d{1,2})\b\s*+[:.)-]?\s*+", re.I)
+# A deadline before the addressee: "Not later than 31 March 2015, those forces ... should".
+# Kept in the recommendation's text. Bounded: up to 80 characters to the comma.
+_LEAD_IN = re.compile(
+    r"^(?P<lead>(?:by|not\s++later\s++than|no\s++later\s++than|within|before|immediately"
+    r"|as\s++a\s++matter\s++of\s++(?:urgency|priority))\b[^,]{0,80}),\s++",
+    re.IGNORECASE,
+)
+# "We recommend that the council should ...": the addressee is what follows.
+_WE_RECOMMEND = re.compile(
+    r"^(?:we|hmi\s++probation|hm\s++inspectorate\s++of\s++\w++)\s++(?:also\s++)?"
+    r"recommends?\s++that\s++",
+    re.IGNORECASE,
+)
+# "should" and the start of what to do: a lowercase word, perhaps after a comma ("should, as
+# a matter of urgency, review") or a colon ("should: make sure"). Searched: \b starts it only
+# at a word, the runs after it are possessive, so each run of spaces is read once.
+_SHOULD = re.compile(r"\bshould\s*+[,:]?\s*+(?=[a-z])")
+# The parts of a framework rated on their own, by the letter that starts their standards'
+# codes: HMIP's youth framework from spring 2025 rates work with children ("C1.1") and work
+# with victims ("V1.1") separately. The 2018 frameworks' codes have no letter ("1.1"): their
+# domains are numbered. Codes are kept as the report writes them, letter included.
+FRAMEWORK_DOMAINS = {"C": "Work with children", "V": "Work with victims"}
+_CODE = rf"(?:[{''.join(FRAMEWORK_DOMAINS)}])?\d\.\d{{1,2}}"
+_CODE_ROW = re.compile(rf"^({_CODE})\.?\s*+(.*)$")
+_CODE_START = re.compile(rf"^[{''.join(FRAMEWORK_DOMAINS)}]?\d")
+_STANDARD_HEADING = re.compile(rf"^(?P<code>{_CODE})\.?\s+(?P<name>[A-Z][^\t.]{{2,80}})$")
 _DOMAIN_HEADING = re.compile(
     r"^(?:Domain\s+\w+:\s*)?(?P<code>\d)\.?\s+(?P<name>[A-Z][A-Za-z ,'\u2019-]{3,60})$"
 )
@@ -269,6 +313,36 @@ _THEME_ROW = re.compile(
 # possible way when no number followed (quadratic in the run).
 _SCORE = re.compile(r"\bScore\b\s*+:?\s*+(\d{1,3})\s*+/\s*+(\d{1,3})")
 
+# A framework domain's heading or rating: "Work with children", "Work with victims: Good",
+# "Work with children rating<tab>Requires improvement". Possessive runs of spaces and
+# letters: each is followed by something it cannot match, so nothing is given back.
+_FRAMEWORK_DOMAIN = re.compile(
+    r"^(?P<name>" + "|".join(map(re.escape, FRAMEWORK_DOMAINS.values())) + r")"
+    r"(?:\s++rating)?\s*+:?\s*+(?P<rating>[A-Za-z]++(?: [A-Za-z]++)?+)?\.?$",
+    re.IGNORECASE,
+)
+
+
+def _framework_domain(text: str) -> tuple[str, str | None] | None:
+    """(code letter, rating or None) for a framework domain's heading or rating line."""
+    match = _FRAMEWORK_DOMAIN.match(text.replace("\t", " "))
+    if not match:
+        return None
+    letter = next(k for k, v in FRAMEWORK_DOMAINS.items() if v.lower() == match["name"].lower())
+    if match["rating"] is None:
+        return letter, None
+    rating = _as_rating_word(match["rating"])
+    return (letter, rating) if rating else None  # "Work with children and families": prose
+
+
+def _add_domain_rating(result: Extraction, letter: str, rating: str) -> None:
+    """Record a framework domain's own rating, once, before its standards' ratings."""
+    if any(existing.code == letter for existing in result.ratings):
+        return
+    name = FRAMEWORK_DOMAINS[letter]
+    at = next((i for i, r in enumerate(result.ratings) if r.domain == name), len(result.ratings))
+    result.ratings.insert(at, Rating(letter, name, name, rating))
+
 
 def _find_ratings_section(lines: list[Line]) -> int | None:
     """The line where the ratings table starts: a "Ratings" heading with standards after it."""
@@ -283,7 +357,7 @@ def _find_ratings_section(lines: list[Line]) -> int | None:
 def _rating_row(lines: list[Line], index: int) -> tuple[str, str, str] | None:
     """(code, standard, rating word as written) for a ratings-table row starting at `index`."""
     line = lines[index]
-    match = re.match(r"^(\d\.\d{1,2})\.?\s*(.*)$", line.text.replace("\t", " "))
+    match = _CODE_ROW.match(line.text.replace("\t", " "))
     if not match:
         theme = _THEME_ROW.match(line.text)
         return ("", theme["name"].strip(), theme["rating"]) if theme else None
@@ -295,7 +369,7 @@ def _rating_row(lines: list[Line], index: int) -> tuple[str, str, str] | None:
         return code, name, rating
     following = _next_text(lines, index, limit=4)
     # A row wrapped in a PDF ("... provision Requires" / "improvement") reads as one line.
-    wrapped = following and not re.match(r"^\d", following[1].text)
+    wrapped = following and not _CODE_START.match(following[1].text)
     joined = f"{rest} {following[1].text}" if wrapped else rest
     for candidate in (rest, joined):
         for word in sorted(RATING_WORDS, key=len, reverse=True):
@@ -306,7 +380,7 @@ def _rating_row(lines: list[Line], index: int) -> tuple[str, str, str] | None:
             tail = candidate[-len(word) - 2 :]
             if re.search(rf"(?:\s|[a-z]){re.escape(word)}$", tail, re.IGNORECASE):
                 return code, candidate[: -len(word)].strip(), candidate[-len(word) :]
-    if following and not re.match(r"^\d", following[1].text) and len(following[1].text) < 40:
+    if following and not _CODE_START.match(following[1].text) and len(following[1].text) < 40:
         return code, rest, following[1].text
     return None
 
@@ -337,11 +411,19 @@ def _read_ratings(lines: list[Line], start: int, result: Extraction) -> int:
                     f"of {', '.join(RATING_WORDS)}"
                 )
                 rating = written
-            result.ratings.append(Rating(code, domain, standard, rating))
+            # "C1.1" is under work with children whatever heading came before it.
+            result.ratings.append(
+                Rating(code, FRAMEWORK_DOMAINS.get(code[0], domain), standard, rating)
+            )
             if "resettlement" not in domain.lower():
                 counted.append(SCORED_RATINGS.get(rating))
             continue
         text = line.text.replace("\t", " ")
+        if framework := _framework_domain(text):
+            domain = FRAMEWORK_DOMAINS[framework[0]]
+            if framework[1]:
+                _add_domain_rating(result, *framework)
+            continue
         if score := _SCORE.search(text):
             result.score = (int(score[1]), int(score[2]))
             service_line = service_line or text[: score.start()].strip()
@@ -411,31 +493,160 @@ def _service_name(lines: list[Line], written: str | None) -> str | None:
 # --- Title, inspectorate, publication ---------------------------------------------------------
 
 
+# Inspectorates under every name they go by, each to the one name the tracker gives it. The
+# royal prefix is written "HM", "Her Majesty's" or "His Majesty's", apostrophe straight or
+# curly. Runs of spaces are possessive and followed by a word they cannot match.
+_MAJESTY = r"\b(?:HM|H\.M\.|Her\s++Majesty['\u2019\u2018]s|His\s++Majesty['\u2019\u2018]s)\s++"
+INSPECTORATES = {
+    "HM Inspectorate of Probation": (
+        rf"{_MAJESTY}Inspectorate\s++of\s++Probation\b|\bHMI\s*+Probation\b|\bHMIP\b"
+    ),
+    "HM Inspectorate of Constabulary and Fire & Rescue Services": (
+        rf"{_MAJESTY}Inspectorate\s++of\s++Constabulary\b|\bHMICFRS\b"
+    ),
+    "Ofsted": r"\b(?i:Ofsted)\b|\bOffice\s++for\s++Standards\s++in\s++Education\b",
+    "Care Quality Commission": r"\bCare\s++Quality\s++Commission\b|\bCQC\b",
+    "Care Inspectorate Wales": (
+        r"\bCare\s++Inspectorate\s++Wales\b|\bArolygiaeth\s++Gofal\s++Cymru\b|\bCIW\b"
+    ),
+    "Estyn": r"\bEstyn\b",
+}
+_INSPECTORATE_NAMES = [(name, re.compile(pattern)) for name, pattern in INSPECTORATES.items()]
+_OTHER_HM_INSPECTORATE = re.compile(rf"{_MAJESTY}Inspectorate\s++of\s++(\w+)")  # "... Prisons"
+_MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+(\d{4})\b")
+# "Published: 12 June 2025", "Date of publication", "Inspection dates: 3 to 7 March 2025".
+_DATE_LABEL = re.compile(
+    r"^(?:(?P<published>published(?:\s++on)?|publication\s++date|date\s++of\s++publication)"
+    r"|inspection\s++dates?|dates?\s++of\s++inspection|inspected)\b",
+    re.IGNORECASE,
+)
+# "Overall, Wakefield YJS was rated as 'Good'." The subject, 1 to 150 characters without a
+# full stop, may not end in a space (as in _ADDRESSEE), so the spaces before "was" are not
+# split between it and \s++.
+_PROSE_OVERALL = re.compile(
+    r"\bOverall\b,?\s*+(?P<who>[^.\s](?:[^.]{0,148}?[^.\s])??)\s++"
+    r"(?:was|is|has\s++been)\s++rated\b(?:\s++as)?\s*+:?\s*+['\"\u2018\u2019\u201c\u201d]?"
+    r"(?P<rating>[A-Za-z]++(?: improvement)?)",
+    re.IGNORECASE,
+)
+
+
+def _inspectorates(text: str) -> list[str]:
+    """The inspectorates `text` names, each under its one name."""
+    found = [name for name, pattern in _INSPECTORATE_NAMES if pattern.search(text)]
+    if not found and (other := _OTHER_HM_INSPECTORATE.search(text)):
+        found.append(f"HM Inspectorate of {other[1]}")
+    return found
+
+
 def _read_front_matter(lines: list[Line], result: Extraction) -> None:
+    named: Counter[str] = Counter()  # by lines naming it; the first named wins a tie
+    labelled: dict[str, str] = {}
     for index, line in enumerate(lines[:400]):
         if result.title is None and re.match(r"^An? (?:joint )?inspection of ", line.text, re.I):
             title = line.text
-            if re.search(r"\b(?:in|of|for)$", title) and (following := _next_text(lines, index)):
+            if re.search(r"\b(?:in|of|for):?$", title) and (following := _next_text(lines, index)):
                 title = f"{title} {following[1].text}"
             result.title = title
             continue
-        inspectorate = re.search(
-            r"\b(?:HM|Her Majesty's|His Majesty's)\s+Inspectorate of (\w+)", line.text
-        )
-        if inspectorate and result.inspectorate is None:
-            result.inspectorate = f"HM Inspectorate of {inspectorate[1]}"
-        date = re.search(r"\b(" + "|".join(MONTHS) + r")\s+(\d{4})\b", line.text)
-        if date and result.published is None and result.title and inspectorate:
+        inspectorates = _inspectorates(line.text)
+        named.update(inspectorates)
+        date = _MONTH_YEAR.search(line.text)
+        if date and result.published is None and result.title and inspectorates:
             result.published = f"{date[2]}-{MONTHS.index(date[1]) + 1:02d}"
+        elif date and (label := _DATE_LABEL.match(line.text)):
+            kind = "published" if label["published"] else "inspected"
+            labelled.setdefault(kind, f"{date[2]}-{MONTHS.index(date[1]) + 1:02d}")
+    if named and result.inspectorate is None:
+        result.inspectorate = max(named, key=named.get)  # Counter keeps first-named order
+    if result.published is None:
+        result.published = labelled.get("published") or labelled.get("inspected")
+    if result.overall_rating is None:
+        result.overall_rating = _prose_overall_rating(lines)
+    _read_framework_ratings(lines, result)
+    if result.service is None and result.title:
+        result.service = _service_from_title(lines, result.title)
+
+
+def _prose_overall_rating(lines: list[Line]) -> str | None:
+    """The overall rating stated in a sentence: "Overall, Wakefield YJS was rated as 'Good'"."""
+    for line in lines:
+        match = "verall" in line.text and _PROSE_OVERALL.search(line.text)
+        if match and (rating := _as_rating_word(match["rating"])):
+            return rating
+    return None
+
+
+def _read_framework_ratings(lines: list[Line], result: Extraction) -> None:
+    """Work with children and with victims rated outside a table: "Work with victims: Good"."""
+    for line in lines:
+        framework = line.text[:1] in ("W", "w") and _framework_domain(line.text)
+        if framework and framework[1]:
+            _add_domain_rating(result, *framework)
+
+
+_SERVICE_WORDS = {"and", "of", "for", "&"}
+_SERVICE_ENDS = {"Service", "Services", "Team", "Partnership", "PDU"}
+
+
+def _service_from_title(lines: list[Line], title: str) -> str | None:
+    """The service a report without a ratings table inspects, from the place its title names
+    ("... in: Sheffield PDU", "... in the North West region", "... in Wakefield"): the youth
+    justice service or other service the report calls by that place's name, or the place."""
+    place = ""
+    for marker in (" in: ", " in ", " for: ", " for ", " of: "):
+        if (at := title.rfind(marker)) >= 0:
+            place = title[at + len(marker) :].strip(" :")
+            break
+    place = re.sub(r"^the\s+", "", place, flags=re.IGNORECASE)
+    if len(place) < 2:
+        return None
+    teams = Counter(
+        name.removeprefix("The ").removeprefix("the ")
+        for line in lines
+        if "Youth " in line.text
+        for name in _teams(line.text)
+        if place in name
+    )
+    if teams:
+        return teams.most_common(1)[0][0]
+    named = Counter(name for line in lines for name in _named_after(line.text, place))
+    return named.most_common(1)[0][0] if named else place
+
+
+def _named_after(text: str, place: str) -> list[str]:
+    """Services named with `place` first: "Hammersmith Young People's Engagement and Justice
+    Service". Capitalised words (and "and", "of", "for", "&") after the place, up to the last
+    that ends a service's name; each occurrence looks at most 120 characters on."""
+    names, start = [], text.find(place)
+    while start >= 0:
+        end = start + len(place)
+        if (start == 0 or not text[start - 1].isalnum()) and text[end : end + 1] == " ":
+            taken: list[str] = []
+            for word in text[end : end + 120].split()[:10]:
+                bare = word.rstrip(",.;:)")
+                if not bare or not (bare[0].isupper() or bare in _SERVICE_WORDS):
+                    break
+                taken.append(bare)
+                if bare != word:
+                    break
+            ends = [i for i, word in enumerate(taken) if word in _SERVICE_ENDS]
+            if ends:
+                names.append(" ".join([place, *taken[: ends[-1] + 1]]))
+        start = text.find(place, end)
+    return names
 
 
 # --- Recommendations -------------------------------------------------------------------------
 
 
 def _read_recommendations(lines: list[Line], result: Extraction) -> None:
-    """Every recommendation listed under an addressee ("The Probation Service should:")."""
-    found: list[Recommendation] = []
-    seen: set[str] = set()
+    """Every recommendation listed under an addressee ("The Probation Service should:"),
+    anywhere in the report; and, inside a recommendations section only, every one written as
+    a sentence ("The council, its partners and the police should work together to ...": see
+    _read_sentences). Both in the order of the source, numbered as written or in turn."""
+    read: list[tuple] = []  # (number or None, addressee, text, offset, timescale)
+    taken: set[int] = set()  # the lines of the lists read here, for _read_sentences to skip
     index = 0
     while index < len(lines):
         match = _ADDRESSEE.match(lines[index].text)
@@ -444,14 +655,23 @@ def _read_recommendations(lines: list[Line], result: Extraction) -> None:
             continue
         # "HMIP recommended that the YOS should:" is addressed to the YOS.
         addressee = re.split(r"\bthat\s+", match["who"])[-1].strip()
+        start = index
         items, index = _read_items(lines, index, match["rest"])
-        for number, text, offset in items:
-            key = _normalised(text)
-            if key in seen:
-                continue
-            seen.add(key)
-            previous = found[-1].number if found else 0
-            found.append(Recommendation(number or previous + 1, addressee, text, offset))
+        taken.update(range(start, index))
+        read.extend((number, addressee, text, offset, None) for number, text, offset in items)
+    read.extend(_read_sentences(lines, taken))
+    read.sort(key=lambda item: item[3])  # stable: each pass reads in the source's order
+    found: list[Recommendation] = []
+    seen: set[str] = set()
+    for number, addressee, text, offset, timescale in read:
+        key = _normalised(text)
+        if key in seen:
+            continue
+        seen.add(key)
+        previous = found[-1].number if found else 0
+        found.append(
+            Recommendation(number or previous + 1, addressee, text, offset, timescale=timescale)
+        )
     result.recommendations = found
     _check_recommendations(lines, result)
 
@@ -460,6 +680,164 @@ def _looks_like_addressee(who: str) -> bool:
     """A body's name, not the end of a sentence that happens to say "should:"."""
     words = who.split()
     return 1 <= len(words) <= 14 and not who.endswith((",", ";")) and "." not in who[-3:]
+
+
+# Words that start a sentence saying "should" without naming a body: "It should be noted",
+# "These recommendations should be read with ...", "That the committee should ...".
+_NOT_A_BODY = {
+    "it", "this", "that", "these", "there", "we", "they", "he", "she", "you", "i", "which",
+    "what", "where", "when", "if", "how", "why", "such", "our", "its", "their",
+}  # fmt: skip
+# A council paper's own recommendations to its members ("Members should note the report"):
+# not the inspectorate's.
+_PAPER_VERBS = {"note", "notes", "approve", "endorse", "receive", "comment"}
+_PAPER_BODIES = ("members", "cabinet", "committee", "councillors", "scrutiny", "panel")
+
+
+def _sentence(text: str) -> tuple[str, str, str | None] | None:
+    """(addressee, text, timescale) of a recommendation written as a sentence: an addressee,
+    "should" and what to do, perhaps after a deadline ("By June 2024, ") or "We recommend
+    that". The text is what to do ("ensure that ..."), or the whole sentence when a deadline
+    comes first, so that the deadline stays in it. None if `text` is no such sentence."""
+    lead = _LEAD_IN.match(text)
+    body = text[lead.end() :] if lead else text
+    if we := _WE_RECOMMEND.match(body):
+        body = body[we.end() :]
+    elif not lead and not body[:1].isupper():
+        return None  # a sentence starts with a capital: this is the middle of one
+    should = _SHOULD.search(body)
+    if not should or not should.start() or not body[should.start() - 1].isspace():
+        return None
+    who, rest = body[: should.start()].strip(), body[should.end() :]
+    words = who.lower().split()
+    if (
+        not who[:1].isalpha()
+        or not _looks_like_addressee(who)
+        or any(mark in who for mark in (":", ";", ". ", "?", "!"))
+        or words[0] in _NOT_A_BODY
+        or (words[1] if words[0] == "the" and len(words) > 1 else words[0]) in _PAPER_BODIES
+        or rest.split(None, 1)[0].strip(",.") in _PAPER_VERBS
+        or rest.startswith("be ")  # "Arrangements should be reviewed": no body is named
+    ):
+        return None
+    if lead:
+        return who, text, lead["lead"].strip()
+    return who, rest, None
+
+
+def _as_sentence(lines: list[Line], index: int) -> tuple[int | None, str] | None:
+    """(number, text) of the line at `index` with its list marker or "Recommendation 3" label
+    taken off; the number is the marker's or the label's, if any."""
+    text, number = lines[index].text.replace("\t", " "), None
+    if _MARKED.match(text):
+        item = _ITEM.match(text.strip())
+        number = int(item["number"]) if item["number"] else None
+        text = item["text"].strip()
+    if label := _RECOMMENDATION_LABEL.match(text):
+        number, text = int(label["number"]), text[label.end() :]
+    return number, text
+
+
+def _read_sentences(lines: list[Line], taken: set[int]) -> list[tuple]:
+    """Recommendations written as sentences, inside each recommendations section (see
+    _RECOMMENDATIONS_OPENER): (number or None, addressee, text, offset, timescale) each.
+    Nothing is read outside such a section: prose elsewhere says "should" too."""
+    found: list[tuple] = []
+    index = 0
+    while index < len(lines):
+        if _opens_recommendations(lines[index]):
+            index = _read_section(lines, index + 1, taken, found)
+        else:
+            index += 1
+    return found
+
+
+def _opens_recommendations(line: Line) -> bool:
+    return (
+        "ecommend" in line.text
+        and bool(_RECOMMENDATIONS_OPENER.match(line.text.replace("\t", " ")))
+        and not _is_contents_entry(line.text)
+    )
+
+
+def _read_section(lines: list[Line], start: int, taken: set[int], found: list) -> int:
+    """Read the sentences of one recommendations section from `start` into `found`; returns
+    the index of the line after the section. The section ends at the next section heading,
+    or at text that is no recommendation once some have been read and no other follows it
+    within a few lines (an explanation between two recommendations is passed over). Before
+    the first, up to 15 lines of introduction are passed over."""
+    items: list[list] = []  # [number, addressee, [lines of text], offset, timescale]
+    label: int | None = None  # from a "Recommendation 3" line above the sentence
+    read_any, intro, gap, index = False, 0, False, start
+    while index < len(lines):
+        line = lines[index]
+        if line.blank or _PAGE_FURNITURE.match(line.text):
+            gap = gap or line.blank
+            index += 1
+            continue
+        if _opens_recommendations(line) or _is_heading(line, SECTION_HEADINGS):
+            break
+        if index in taken:  # a list under "X should:", read already
+            read_any, gap, index = True, False, index + 1
+            items.append(None)
+            continue
+        number, text = _as_sentence(lines, index)
+        if not text:  # "Recommendation 3" alone on its line
+            label, gap, index = number, False, index + 1
+            continue
+        sentence, used, offset = _sentence(text), 1, line.offset
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        if (
+            not sentence
+            and following
+            and not following.blank
+            and not _PAGE_FURNITURE.match(following.text)
+            and (index + 1) not in taken
+            and not text.endswith(".")
+        ):
+            # The addressee wrapped: "The council, its partners and the" / "police should".
+            joined = f"{text} {following.text}"
+            sentence, used = _sentence(joined), 2
+            if sentence and len(joined) - len(sentence[1]) > len(text):
+                offset = following.offset  # what to do starts on the second line
+        if sentence:
+            who, what, timescale = sentence
+            items.append([number or label, who, [what], offset, timescale])
+            label, read_any, gap, index = None, True, False, index + used
+            continue
+        last = items[-1] if items else None
+        marked = text != lines[index].text.replace("\t", " ")  # a marker or label was taken off
+        if last and not gap and not marked and _carries_on(last[2][-1], text):
+            last[2].append(text)  # a wrapped sentence
+        elif read_any and not _sentence_follows(lines, index, taken):
+            break
+        elif not read_any:
+            intro += 1
+            if intro > 15:
+                break
+        else:
+            items.append(None)  # prose between two recommendations: nothing to add to
+        gap = False
+        index += 1
+    found.extend(
+        (number, who, _tidy_item(" ".join(parts)), offset, timescale)
+        for number, who, parts, offset, timescale in filter(None, items)
+    )
+    return index
+
+
+def _sentence_follows(lines: list[Line], index: int, taken: set[int]) -> bool:
+    """Whether a recommendation comes within the four lines after `index`."""
+    following = _next_text(lines, index)
+    if following is None:
+        return False
+    position, _ = following
+    if position in taken:
+        return True
+    text = _as_sentence(lines, position)[1]
+    if not text and (after := _next_text(lines, position)):  # a label, then its sentence
+        text = _as_sentence(lines, after[0])[1]
+    return bool(text) and _sentence(text) is not None
 
 
 def _read_items(lines: list[Line], start: int, first: str) -> tuple[list, int]:
@@ -537,7 +915,7 @@ def _announced_count(lines: list[Line]) -> int | None:
     """How many recommendations the report says it makes, from its own words."""
     for line in lines:
         if match := _ANNOUNCED.search(line.text):
-            count = match["count"].lower()
+            count = (match["count"] or match["count_before"]).lower()
             return int(count) if count.isdigit() else NUMBER_WORDS[count]
     return None
 
