@@ -126,9 +126,11 @@ def main() -> None:
     bench_hostile(longest)
 
 
-def shared_stream_pdf(pages: int = 500, operators: int = 320) -> bytes:
-    """About 80 KB: `pages` pages all drawn by one stream of `operators` words placed one by
-    one (as tests/test_report_budget.py builds it). Read page by page, it took over a minute."""
+def shared_stream_pdf(pages: int = 500, operators: int = 100) -> bytes:
+    """`pages` pages all drawn by one stream of `operators` words placed one by one (as
+    tests/test_report_budget.py builds it). Read page by page, it took over a minute. (With
+    320 words a page, the outside test's file, it has more lines than a report may have and
+    is refused at once.)"""
     import io
 
     from pypdf import PdfWriter

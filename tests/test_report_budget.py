@@ -23,6 +23,7 @@ from tracker.reports.budget import (
 from tracker.reports.extraction import extract_report
 from tracker.reports.formats import (
     MAX_UPLOAD_BYTES_DEFAULT,
+    TOO_MANY_LINES,
     ReportFileError,
     read_pasted_text,
     read_report,
@@ -69,9 +70,9 @@ def text_pdf(pages: int, operators: int, *, shared: bool) -> bytes:
 
 @pytest.fixture(scope="module")
 def shared_stream_pdf() -> bytes:
-    """500 pages that all show one content stream: about 80 KB, and minutes of pypdf's time
-    when every page is read on its own."""
-    return text_pdf(500, 320, shared=True)
+    """500 pages that all show one content stream of 100 lines: minutes of pypdf's time when
+    every page is read on its own."""
+    return text_pdf(500, 100, shared=True)
 
 
 @pytest.fixture(scope="module")
@@ -135,13 +136,32 @@ def test_refusals_come_back_in_the_readers_words():
 
 
 def test_the_shared_stream_pdf_is_read_once_a_stream_and_in_time(shared_stream_pdf):
-    assert 70_000 < len(shared_stream_pdf) < 90_000
+    assert len(shared_stream_pdf) < 90_000
     started = time.perf_counter()
     read = read_within_budget("shared.pdf", shared_stream_pdf, MAX_UPLOAD_BYTES_DEFAULT, Budget())
     assert time.perf_counter() - started < 10
     # Every page shows the stream's words, as a PDF viewer would (less the first and last
     # lines, which being on every page are taken for a running header and footer).
-    assert read.text.count("\nword100\n") == 500
+    assert read.text.count("\nword50\n") == 500
+
+
+def test_the_outside_tests_shared_stream_pdf_of_160000_lines_is_refused_in_time():
+    # 79 KB, 500 pages of the one stream of 320 lines: more lines than any report has.
+    pdf = text_pdf(500, 320, shared=True)
+    assert 70_000 < len(pdf) < 90_000
+    started = time.perf_counter()
+    with pytest.raises(ReportFileError) as refused:
+        read_within_budget("shared.pdf", pdf, MAX_UPLOAD_BYTES_DEFAULT, Budget())
+    assert time.perf_counter() - started < 10
+    assert str(refused.value) == TOO_MANY_LINES
+
+
+def test_a_paste_of_a_million_short_lines_is_refused_at_once():
+    started = time.perf_counter()
+    with pytest.raises(ReportFileError) as refused:
+        read_pasted_text("\u2022\n" * 1_000_000)
+    assert time.perf_counter() - started < 1
+    assert str(refused.value) == TOO_MANY_LINES
 
 
 def test_a_reading_over_time_is_refused_and_its_child_is_gone(slow_pdf):

@@ -230,20 +230,28 @@ def clean_text(text: str) -> str:
         # Most lines: only the spaces change (str.split's whitespace is the \s below). About
         # ten times faster than the steps below, which a 2 MB paste of short lines needs.
         return " ".join(text.split())
-    # Every tag ends at a ">", so none starts after the last one; searching there would run
-    # from each "<" to the end of the line ("<<<<..." took quadratic time).
-    end = text.rfind(">") + 1
-    text = _TAG.sub(" ", text[:end]) + text[end:]
-    text = html.unescape(text)
-    text = re.sub(r"\$[^$]{0,40}\$", " ", text)  # LaTeX arrows from PDF conversion
-    text = re.sub(r"\\[A-Za-z]+|[{}$]", " ", text)  # and their pieces, when split over lines
-    # Markdown links, "[text](address)": see _LINK. A link ends at a ")", so none starts
-    # after the last one.
-    end = text.rfind(")") + 1
-    text = _LINK.sub(r"\1\2", text[:end]) + text[end:]
-    text = re.sub(r"^\s*#{1,6}\s+", "", text)
+    # Each step runs only when its characters are there: a paste of many short lines with a
+    # bullet or a symbol each would otherwise pay for every step on every line.
+    if "<" in text:
+        # Every tag ends at a ">", so none starts after the last one; searching there would
+        # run from each "<" to the end of the line ("<<<<..." took quadratic time).
+        end = text.rfind(">") + 1
+        text = _TAG.sub(" ", text[:end]) + text[end:]
+    if "&" in text:
+        text = html.unescape(text)
+    if "$" in text or "\\" in text or "{" in text or "}" in text:
+        text = re.sub(r"\$[^$]{0,40}\$", " ", text)  # LaTeX arrows from PDF conversion
+        text = re.sub(r"\\[A-Za-z]+|[{}$]", " ", text)  # and their pieces, split over lines
+    if "[" in text:
+        # Markdown links, "[text](address)": see _LINK. A link ends at a ")", so none starts
+        # after the last one.
+        end = text.rfind(")") + 1
+        text = _LINK.sub(r"\1\2", text[:end]) + text[end:]
+    if "#" in text:
+        text = re.sub(r"^\s*#{1,6}\s+", "", text)
     text = text.replace("**", "").replace("__", "")
-    text = re.sub(r"\\([\\.\-*_#()\[\]])", r"\1", text)  # Markdown escapes: "1\. develop"
+    if "\\" in text:
+        text = re.sub(r"\\([\\.\-*_#()\[\]])", r"\1", text)  # Markdown escapes: "1\. develop"
     if text.isascii():  # NFC changes no ASCII; translate is the loop below, in C
         text = text.translate(_ASCII_SYMBOLS)
     else:
@@ -251,7 +259,7 @@ def clean_text(text: str) -> str:
             " " if unicodedata.category(char) in _SYMBOL_CATEGORIES else char
             for char in unicodedata.normalize("NFC", text)
         )
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())
 
 
 def _next_text(lines: list[Line], index: int, limit: int = 4) -> tuple[int, Line] | None:

@@ -86,6 +86,22 @@ class ReportFileError(ValueError):
     """A report that cannot be read. The message is written to be shown to the user as is."""
 
 
+# A 300-page report has some 30,000 lines. Reading costs time for every line, so a text of a
+# million short lines (a 2 MB paste can be one) takes seconds however simple each line is.
+MAX_LINES = 60_000
+TOO_MANY_LINES = (
+    f"The text has more than {MAX_LINES:,} lines, far more than an inspection report has: "
+    "upload the report itself, or paste its text"
+)
+
+
+def within_line_limit(text: str) -> str:
+    """`text`, unless it has more lines than any report (ReportFileError)."""
+    if text.count("\n") >= MAX_LINES:
+        raise ReportFileError(TOO_MANY_LINES)
+    return text
+
+
 def read_report(filename: str, data: bytes, max_bytes: int = MAX_UPLOAD_BYTES_DEFAULT) -> str:
     """Return the plain text of an uploaded report, or raise `ReportFileError`.
 
@@ -108,13 +124,13 @@ def read_report(filename: str, data: bytes, max_bytes: int = MAX_UPLOAD_BYTES_DE
     if kind == "pdf":
         if extension not in _PDF_EXTENSIONS | {""}:
             raise ReportFileError(f"The file is a PDF but its name ends in .{extension}")
-        return _guarded(_read_pdf, data)
+        return within_line_limit(_guarded(_read_pdf, data))
     if kind == "zip":
         if extension in _PDF_EXTENSIONS:
             raise ReportFileError(NOT_A_PDF)
         if extension in _TEXT_EXTENSIONS:
             raise ReportFileError(NOT_TEXT)
-        return _guarded(_read_docx, data, extension)
+        return within_line_limit(_guarded(_read_docx, data, extension))
     if kind == "ole":
         raise ReportFileError(OLD_WORD if extension in _DOCX_EXTENSIONS | {""} else WRONG_TYPE)
     if kind == "binary":
@@ -127,7 +143,7 @@ def read_report(filename: str, data: bytes, max_bytes: int = MAX_UPLOAD_BYTES_DE
     text = normalise_text(_decode_text(data))
     if not text.strip():
         raise ReportFileError(EMPTY)
-    return text
+    return within_line_limit(text)
 
 
 def read_pasted_text(text: str, max_bytes: int = MAX_UPLOAD_BYTES_DEFAULT) -> str:
@@ -143,7 +159,7 @@ def read_pasted_text(text: str, max_bytes: int = MAX_UPLOAD_BYTES_DEFAULT) -> st
     text = normalise_text(text)
     if not text.strip():
         raise ReportFileError(PASTED_EMPTY)
-    return text
+    return within_line_limit(text)
 
 
 # Line separators other than "\n" that turn up in text from Word, PDFs and web pages.
