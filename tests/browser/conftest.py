@@ -104,37 +104,52 @@ def job_worker(demo_database) -> Iterator[None]:
     worker.stop()
 
 
-def read_the_report(page: Page, axe: Axe | None = None) -> None:
-    """Press "Read the report" and go on to the draft plan once the job worker has read it:
-    the page that follows the reading updates itself, unless the report was read first."""
-    page.get_by_role("button", name="Read the report").click()
-    expect(page).to_have_url(re.compile(r"/(reports/reading|imports)/\d+$"))
-    if "/reports/reading/" in page.url:
+def _follow_the_reading(page: Page, axe: Axe | None, button: str, what: str, **pages) -> None:
+    """Press `button` and go on once the job worker has read the upload: the page that follows
+    the reading (its address has pages["reading"]) says "Your <what> has been read" and moves
+    the focus to pages["next"], unless the upload was read first; either way the page headed
+    pages["heading"] follows, at an address with pages["review"]."""
+    page.get_by_role("button", name=button).click()
+    expect(page).to_have_url(re.compile(rf"/({pages['reading']}|{pages['review']})/\d+$"))
+    if f"/{pages['reading']}/" in page.url:
         expect(page.get_by_role("heading", level=1)).to_have_text(
-            "Your report has been read", timeout=60_000
+            f"Your {what} has been read", timeout=60_000
         )
         if axe is not None:
             expect_no_serious_accessibility_problems(page, axe)
-        expect(page.get_by_role("link", name="Review the draft plan")).to_be_focused()
-        page.get_by_role("link", name="Review the draft plan").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Check the draft plan")
+        next_step = page.get_by_role("link", name=pages["next"])
+        expect(next_step).to_be_focused()
+        next_step.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(pages["heading"])
+
+
+def read_the_report(page: Page, axe: Axe | None = None) -> None:
+    """Press "Read the report" and go on to the draft plan once the job worker has read it."""
+    _follow_the_reading(
+        page,
+        axe,
+        "Read the report",
+        "report",
+        reading="reports/reading",
+        review="imports",
+        next="Review the draft plan",
+        heading="Check the draft plan",
+    )
 
 
 def read_the_plan(page: Page, axe: Axe | None = None) -> None:
     """Press "Read the plan" and go on to checking how it will be read once the job worker has
-    read it: the page that follows the reading updates itself, unless the plan was read first."""
-    page.get_by_role("button", name="Read the plan").click()
-    expect(page).to_have_url(re.compile(r"/(plans/import/reading|plan-imports)/\d+$"))
-    if "/plans/import/reading/" in page.url:
-        expect(page.get_by_role("heading", level=1)).to_have_text(
-            "Your plan has been read", timeout=60_000
-        )
-        if axe is not None:
-            expect_no_serious_accessibility_problems(page, axe)
-        next_step = page.get_by_role("link", name="Check how the plan will be read")
-        expect(next_step).to_be_focused()
-        next_step.click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Check how the plan will be read")
+    read it."""
+    _follow_the_reading(
+        page,
+        axe,
+        "Read the plan",
+        "plan",
+        reading="plans/import/reading",
+        review="plan-imports",
+        next="Check how the plan will be read",
+        heading="Check how the plan will be read",
+    )
 
 
 @pytest.fixture

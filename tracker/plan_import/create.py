@@ -9,12 +9,8 @@ from tracker import audit
 from tracker.auth.accounts import now, timestamp
 from tracker.boards import status_key_of
 from tracker.db import write_transaction
-from tracker.inspections.queries import (
-    findings_of_inspection,
-    inspections_of_board,
-    report_recommendations,
-)
-from tracker.plan_import.imports import get_import
+from tracker.inspections.queries import findings_of_inspection, report_recommendations
+from tracker.plan_import.imports import check_inspection, get_import
 from tracker.plan_import.reading import layout_from_choices, read_plan
 from tracker.plan_import.report_links import ReportLinks, link_to_report
 from tracker.plans.champions import add_champion
@@ -75,7 +71,7 @@ def create_plan(db: Database, import_id: int, actor: audit.Actor) -> int:
     approved update for that quarter (and for the quarters before it, when the plan has a
     column a quarter). All in one transaction; returns the plan's id. An import that
     already made a plan returns that plan. Raises PlanNotMade (or PlanFileError for choices
-    that no longer fit the tables), making nothing."""
+    that no longer fit the tables or name an inspection not of the board), making nothing."""
     with write_transaction(db):
         found = get_import(db, import_id)
         if found is None:
@@ -89,10 +85,7 @@ def create_plan(db: Database, import_id: int, actor: audit.Actor) -> int:
             raise PlanNotMade("No recommendations were read from the table chosen")
         quarter = Quarter.parse(choices["quarter"]) if choices.get("quarter") else None
         inspection_id = choices.get("inspection_id")
-        if inspection_id is not None and inspection_id not in {
-            inspection["id"] for inspection in inspections_of_board(db, board_id)
-        }:
-            raise PlanNotMade("Choose one of the board's inspection reports, or none")
+        check_inspection(db, board_id, inspection_id)  # it may have been checked long ago
         matched = match_report(db, inspection_id, recommendations) if inspection_id else None
         plan_id = audit.insert(
             db,

@@ -26,6 +26,7 @@ from tracker.plan_import.tables import Cell, PlanFileError, Table
 from tracker.quarters import Quarter
 
 LONGEST_TITLE = 300
+NOT_AN_INSPECTION = "Choose one of the board's inspection reports, or none"
 
 
 def board_of_import(db: Database, import_id: int) -> int | None:
@@ -118,10 +119,7 @@ def save_choices(
         if found["plan_id"]:
             raise PlanFileError("The plan has been made from this upload: change the plan itself")
         checked = checked_choices(found["tables"], choices)
-        if checked["inspection_id"] is not None and checked["inspection_id"] not in {
-            inspection["id"] for inspection in inspections_of_board(db, found["board_id"])
-        }:
-            raise PlanFileError("Choose one of the board's inspection reports, or none")
+        check_inspection(db, found["board_id"], checked["inspection_id"])
         audit.update(
             db,
             "plan_imports",
@@ -129,6 +127,14 @@ def save_choices(
             {"choices": json.dumps(checked, ensure_ascii=False), "updated_at": timestamp(now())},
             actor,
         )
+
+
+def check_inspection(db: Database, board_id: int, inspection_id: int | None) -> None:
+    """PlanFileError unless the inspection is none or one of the board's."""
+    if inspection_id is not None and inspection_id not in {
+        inspection["id"] for inspection in inspections_of_board(db, board_id)
+    }:
+        raise PlanFileError(NOT_AN_INSPECTION)
 
 
 def checked_choices(tables: list[Table], choices: dict) -> dict:
@@ -155,7 +161,7 @@ def checked_choices(tables: list[Table], choices: dict) -> dict:
     if inspection_id is not None and (
         isinstance(inspection_id, bool) or not isinstance(inspection_id, int)
     ):
-        raise PlanFileError("Choose one of the board's inspection reports, or none")
+        raise PlanFileError(NOT_AN_INSPECTION)
     return choices_of_layout(tables, layout) | {
         "quarter": quarter or None,
         "title": title,

@@ -9,6 +9,7 @@ read as people write it (tracker.plan_import.cells).
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from tracker.plan_import.cells import (
     read_champions,
@@ -132,14 +133,18 @@ class PlanLayout:
     columns: dict[str, int]  # field: column
     quarterly: dict[str, list[int]] = field(default_factory=dict)  # field: columns
 
+    @cached_property
+    def _header(self) -> tuple[list[str], int]:
+        return column_headings(self.table, self.header_row)
+
     @property
     def headings(self) -> list[str]:
-        return column_headings(self.table, self.header_row)[0]
+        return self._header[0]
 
     @property
     def first_row(self) -> int:
         """The index of the first row under the header (one or two rows)."""
-        return self.header_row + column_headings(self.table, self.header_row)[1]
+        return self.header_row + self._header[1]
 
     def columns_of(self, name: str) -> list[int]:
         """Every column of a field: each quarter's for progress and status."""
