@@ -216,10 +216,257 @@ def test_hostile_text_is_read_quickly():
         "What needs to improve\n" + "- a\n" * 50_000,
         "Judgement Grade\n" + "Good\n" * 50_000,
         "Inspection of " + "x " * 200_000,
+        "Focused visit to " * 100_000,
+        "\u2022\n" * 200_000,
+        "Recommendations\n1. Item.\n" + "Theme\n" * 100_000,
     ):
         read_ofsted_report(hostile)
         is_ofsted_report(hostile)
     assert time.perf_counter() - started < 5
+
+
+# ----- Letters and the older layouts -----------------------------------------------------------
+
+FOCUSED_VISIT = """Ofsted
+Piccadilly Gate
+Store Street
+Manchester M1 2WD
+
+14 March 2023
+
+Jane Smith
+Director of Children's Services
+Anytown Borough Council
+
+Dear Jane
+
+Focused visit to Anytown children's services
+
+This letter summarises the findings of the focused visit to Anytown children's
+services on 7 and 8 February 2023. His Majesty's Inspectors for this visit were
+A Person and B Person.
+
+Areas for priority action
+
+\uf0b7 The quality and timeliness of strategy meetings for children at risk of
+significant harm.
+
+Areas for improvement
+
+\uf0b7 The consistency of management oversight and supervision.
+\uf0b7 The quality of plans for children in need, so that they are specific and
+measurable.
+\uf0b7 Children's access to advocacy.
+
+Main findings
+
+Children in Anytown benefit from a well-established early help offer. However,
+too many children wait too long for an assessment.
+
+Yours sincerely
+
+A Person
+His Majesty's Inspector
+"""
+
+
+def test_a_focused_visit_letter_gives_its_priority_action_and_areas_for_improvement():
+    assert is_ofsted_report(FOCUSED_VISIT)
+    report = read_ofsted_report(FOCUSED_VISIT)
+
+    assert (report.title, report.service, report.published) == (
+        "Focused visit to Anytown children's services",
+        "Anytown children's services",
+        "2023-03",  # the letter's date, not the visit's
+    )
+    assert [r.text for r in report.recommendations] == [
+        "The quality and timeliness of strategy meetings for children at risk of significant harm.",
+        "The consistency of management oversight and supervision.",
+        "The quality of plans for children in need, so that they are specific and measurable.",
+        "Children's access to advocacy.",
+    ]
+    assert {(r.addressee, r.addressee_implied) for r in report.recommendations} == {
+        ("The local authority", True)
+    }
+    assert (report.ratings, report.warnings) == ([], [])
+
+
+JOINT_INSPECTION = """Ofsted
+Agora
+6 Cumberland Place
+Nottingham NG1 6HJ
+
+10 October 2022
+
+Director of Children's Services, Anytown Council
+Chief Constable, Anyshire Police
+
+Joint targeted area inspection of the multi-agency response to children and families
+who need help in Anytown
+
+This letter summarises the findings of the joint targeted area inspection (JTAI) of the
+multi-agency response to children and families who need help in Anytown.
+
+This inspection was carried out by inspectors from Ofsted, the Care Quality Commission
+(CQC), His Majesty's Inspectorate of Constabulary and Fire & Rescue Services (HMICFRS).
+
+Headline findings
+
+Partners work well together.
+
+What needs to improve?
+
+\uf0b7 The quality of information-sharing between agencies at the front door.
+\uf0b7 The consistency of health involvement in strategy discussions.
+
+Strengths
+
+\uf0b7 Strong leadership across the partnership.
+"""
+
+
+def test_a_joint_inspection_letter_is_to_the_safeguarding_partners_and_stops_at_strengths():
+    report = read_ofsted_report(JOINT_INSPECTION)
+
+    assert report.service == "Anytown"
+    assert report.title.endswith("children and families who need help in Anytown")
+    assert [(r.addressee, r.addressee_implied, r.text[:30]) for r in report.recommendations] == [
+        ("The safeguarding partners", True, "The quality of information-sha"),
+        ("The safeguarding partners", True, "The consistency of health invo"),
+    ]
+
+
+ILACS_2019 = """Inspection of Anyshire County Council children's services
+Inspection dates: 11 March 2019 to 22 March 2019
+Lead inspector: A Person
+Her Majesty's Inspector
+
+Judgement Grade
+The impact of leaders on social work practice with children and families Good
+The experiences and progress of children who need help and protection Good
+The experiences and progress of children in care and care leavers Requires improvement to be good
+Overall effectiveness Good
+
+Services for children in Anyshire are good.
+
+What needs to improve
+•
+The quality of pathway plans for care leavers.
+•
+The timeliness of initial health assessments for children in care.
+•
+Management oversight of the work of the emergency duty team.
+
+The experiences and progress of children who need help and protection: good
+1. Children receive help quickly. However, too many wait.
+"""
+
+
+def test_bullets_alone_on_their_lines_and_a_sentence_after_the_judgements_table():
+    report = read_ofsted_report(ILACS_2019)
+
+    assert report.service == "Anyshire County Council children's services"
+    assert report.overall_rating == "Good"
+    assert [r.rating for r in report.ratings] == ["Good", "Good", "Requires improvement to be good"]
+    assert [r.text for r in report.recommendations] == [
+        "The quality of pathway plans for care leavers.",
+        "The timeliness of initial health assessments for children in care.",
+        "Management oversight of the work of the emergency duty team.",
+    ]
+
+
+SIF_THEMES = """Anytown Borough Council
+Inspection of services for children in need of help and protection, children
+looked after and care leavers
+and
+Review of the effectiveness of the Local Safeguarding Children Board
+Inspection dates: 5 to 28 January 2016
+Report published: 14 March 2016
+
+Children's services in Anytown require improvement to be good
+1. Children who need help and protection Requires improvement
+2. Children looked after and achieving permanence Requires improvement
+3. Leadership, management and governance Requires improvement
+
+Recommendations
+Children who need help and protection
+5. Ensure that all children who go missing are offered a return home interview.
+6. Improve the quality of child protection plans so that they are specific.
+Children looked after
+7. Ensure that permanence planning starts early for every child.
+Leadership and management
+8. Strengthen the quality assurance framework.
+
+Summary for children and young people
+9. Children told inspectors they feel safe.
+"""
+
+
+def test_a_single_inspection_list_goes_on_under_theme_subheadings():
+    report = read_ofsted_report(SIF_THEMES)
+
+    assert report.overall_rating == "Requires improvement to be good"
+    assert starts(report.recommendations) == [
+        "Ensure that all children who go missing ",
+        "Improve the quality of child protection ",
+        "Ensure that permanence planning starts e",
+        "Strengthen the quality assurance framewo",
+    ]
+
+
+def test_a_long_what_needs_to_improve_heading_with_its_footnote_marker():
+    text = ILACS_TEXT.replace(
+        "What needs to improve\n",
+        "What needs to improve in this local authority\u2019s children\u2019s social care "
+        "services?2\n",
+    )
+
+    assert len(read_ofsted_report(text).recommendations) == 3
+
+
+CHILD_PROTECTION_2013 = """Anytown Borough Council
+Inspection of local authority arrangements for the protection of children
+Inspection date: 14 to 25 January 2013
+Report published: 1 March 2013
+
+The overall effectiveness of the arrangements to protect children in Anytown is adequate.
+
+Areas for improvement
+1. In order to improve the quality of help and protection given to children and young
+people in Anytown, the local authority and its partners should take the following action.
+Immediately:
+\uf0b7 ensure that all strategy discussions include the police and health
+professionals
+\uf0b7 ensure that children subject to child protection plans are seen alone.
+Within three months:
+\uf0b7 improve the quality of assessments so that they consider the child's history.
+Within six months:
+\uf0b7 ensure that the Local Safeguarding Children Board evaluates the impact of
+training.
+
+About this inspection
+2. The inspection considered key aspects of a child's journey.
+"""
+
+
+def test_a_2013_child_protection_inspection_gives_its_overall_sentence_and_timescales():
+    report = read_ofsted_report(CHILD_PROTECTION_2013)
+
+    assert (report.service, report.overall_rating) == ("Anytown Borough Council", "Adequate")
+    assert [(r.addressee, r.timescale, r.text[:30]) for r in report.recommendations] == [
+        ("The local authority and its partners", "Immediately", "Ensure that all strategy discu"),
+        ("The local authority and its partners", "Immediately", "Ensure that children subject t"),
+        (
+            "The local authority and its partners",
+            "Within three months",
+            "Improve the quality of assessm",
+        ),
+        (
+            "The local authority and its partners",
+            "Within six months",
+            "Ensure that the Local Safeguar",
+        ),
+    ]
 
 
 # ----- Importing an Ofsted report -------------------------------------------------------------

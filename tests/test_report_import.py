@@ -252,8 +252,10 @@ def test_extract_command_prints_the_published_json(runner):
     assert data["recommendations"][4] == {
         "number": 5,
         "addressee": "The Probation Service",
+        "addressee_implied": False,
         "text": "provide a probation officer to the YOS, to support effective transitions and "
         "risk management.",
+        "timescale": None,
     }
     assert data["ratings"][0] == {
         "code": "1.1",
@@ -261,6 +263,21 @@ def test_extract_command_prints_the_published_json(runner):
         "standard": "Governance and leadership",
         "rating": "Good",
     }
+
+
+def test_extract_command_says_when_an_addressee_is_implied_and_gives_each_timescale(runner):
+    def recommendations(path):
+        result = runner.invoke(args=["extract", str(path)])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["recommendations"]
+
+    ilacs = recommendations(REPORTS / "ofsted" / "bury-2025-ilacs.pdf")
+    assert {(r["addressee"], r["addressee_implied"], r["timescale"]) for r in ilacs} == {
+        ("The local authority", True, None)
+    }
+    looked_after = recommendations(REPORTS / "ofsted" / "sandwell-2013-looked-after-children.pdf")
+    assert {r["addressee_implied"] for r in looked_after} == {False}
+    assert [r["timescale"] for r in looked_after][7:9] == ["Immediately", "Within three months"]
 
 
 def test_extract_command_fails_with_a_message_for_an_unreadable_file(runner, tmp_path):

@@ -60,7 +60,13 @@ class Extraction:
             "score": {"total": self.score[0], "max": self.score[1]} if self.score else None,
             "ratings": [asdict(rating) for rating in self.ratings],
             "recommendations": [
-                {"number": r.number, "addressee": r.addressee, "text": r.text}
+                {
+                    "number": r.number,
+                    "addressee": r.addressee,
+                    "addressee_implied": r.addressee_implied,
+                    "text": r.text,
+                    "timescale": r.timescale,
+                }
                 for r in self.recommendations
             ],
             "findings": [{"code": f.code, "kind": f.kind, "text": f.text} for f in self.findings],

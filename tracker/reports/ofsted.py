@@ -44,8 +44,28 @@ GRADES = (
 )
 _GRADE_AT_END = re.compile(r"(?:^|\s)(" + "|".join(GRADES) + r")\.?$", re.IGNORECASE)
 _OVERALL_SENTENCE = re.compile(
-    r"^Children[\u2019']s services in .{1,80} (?:are|is) (" + "|".join(GRADES) + r")\.?$",
+    r"^(?:Children[\u2019']s services in .{1,80}|The overall effectiveness of .{1,160})"
+    r" (?:(?:are|is) (" + "|".join(GRADES) + r")"
+    r"|(requires? improvement(?: to be good)?))\.?$",
     re.IGNORECASE,
+)
+
+# The first lines of each kind of report and letter, whichever body is inspected.
+_TITLES = re.compile(
+    r"^(?:Inspection of [^.]{1,80}?\bchildren[\u2019']s\s+(?:social care\s+)?services"
+    r"|Inspection of services for children in need of help and protection"
+    r"|Inspection of (?:local authority arrangements for the protection of children"
+    r"|safeguarding and looked after children services|looked after children services)"
+    r"|(?:Focused|Monitoring) visit to [^.]{1,80}?\bchildren"
+    r"|Joint targeted area inspection of )",
+    re.IGNORECASE | re.MULTILINE,
+)
+# A letter from a joint inspection is to the partners, not to one body.
+_JOINT = re.compile(r"^Joint targeted area inspection", re.IGNORECASE | re.MULTILINE)
+JOINT_ADDRESSEE = "The safeguarding partners"
+# Where the title starts, in the front matter: it may run over several lines.
+_TITLE_START = re.compile(
+    r"^(?:inspection of|(?:focused|monitoring) visit to|joint targeted area inspection)\b", re.I
 )
 
 # Characters that open a list item: bullets of the several kinds Ofsted has used, and the
@@ -68,8 +88,8 @@ _INTRO = re.compile(
 
 # Headings that start a list of what must improve.
 _LIST_HEADINGS = re.compile(
-    r"^(?:what needs to improve\b[^.]{0,60}|recommendations|areas for improvement"
-    r"|what does the local authority need to improve)\??\d{0,2}$",
+    r"^(?:what needs to improve\b[^.]{0,80}|recommendations|areas for improvement"
+    r"|areas for priority action|what does the local authority need to improve)\??\d{0,2}$",
     re.IGNORECASE,
 )
 # Subheadings inside a list that do not end it.
@@ -78,10 +98,12 @@ _SUBHEADINGS = re.compile(r"^(?:priority and immediate action|areas for improvem
 _ENDINGS = re.compile(
     r"^(?:the experiences and progress|the impact of leaders|summary\b|inspection findings"
     r"|information about|outcomes for|the local safeguarding|record of main findings"
-    r"|executive summary|contents\b)",
+    r"|executive summary|contents\b|main findings|headline findings|strengths\b"
+    r"|what is working well|yours sincerely)",
     re.IGNORECASE,
 )
 _DATES = re.compile(r"^Inspection dates?:?\s*(.+)$", re.IGNORECASE)
+_LETTER_DATE = re.compile(r"^\d{1,2} [A-Z][a-z]+ \d{4}$")
 _PUBLISHED = re.compile(r"^(?:Report )?published:?\s*(.+)$", re.IGNORECASE)
 MONTH_NUMBERS = {name: number for number, name in enumerate(calendar.month_name) if name}
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTH_NUMBERS) + r")\s+(\d{4})\b")
@@ -100,10 +122,12 @@ class _Line:
 
 
 def is_ofsted_report(text: str) -> bool:
-    """Whether the text is an Ofsted inspection of children's services."""
+    """Whether the text is an Ofsted inspection (or visit, or joint inspection letter) of
+    children's services: known by its title, which may be the only place that says so, as
+    an ILACS report names Ofsted only on its last page."""
     opening = text[:6000]
-    if re.search(r"^Inspection of .{1,80}\blocal authority\s+children", opening, re.M | re.I):
-        return True  # an ILACS report, which may not name Ofsted until its last page
+    if _TITLES.search(opening):
+        return True
     return bool(
         re.search(r"\bofsted\b", text, re.IGNORECASE)
         and re.search(
@@ -121,7 +145,9 @@ def read_ofsted_report(text: str) -> Extraction:
     result = Extraction(inspectorate=INSPECTORATE)
     _read_front_matter(lines, result)
     _read_judgements(lines, result)
-    _read_lists(lines, result)
+    # A joint inspection's letter is to the partners; any other report is to the body inspected.
+    implied = JOINT_ADDRESSEE if _JOINT.search(text[:6000]) else IMPLIED_ADDRESSEE
+    _read_lists(lines, result, implied)
     _read_findings(lines, result)
     if not result.recommendations and result.overall_rating != "Outstanding":
         result.warnings.append(
@@ -132,8 +158,16 @@ def read_ofsted_report(text: str) -> Extraction:
 
 def _lines(text: str) -> list[_Line]:
     lines, offset = [], 0
+    bullet = None  # a bullet alone on its line, waiting for its item's text on the next
     for raw in text.splitlines(keepends=True):
-        lines.append(_Line(" ".join(raw.split()), offset))
+        collapsed = " ".join(raw.split())
+        if len(collapsed) == 1 and collapsed in BULLETS and collapsed != "-":
+            bullet = _Line(collapsed, offset)
+        elif bullet is not None and collapsed:
+            lines.append(_Line(f"{bullet.text} {collapsed}", bullet.offset))
+            bullet = None
+        else:
+            lines.append(_Line(collapsed, offset))
         offset += len(raw)
     return lines
 
@@ -142,24 +176,37 @@ def _lines(text: str) -> list[_Line]:
 
 
 def _read_front_matter(lines: list[_Line], result: Extraction) -> None:
-    front = [line for line in lines[:FRONT_LINES] if not line.blank]
-    texts = [line.text for line in front]
-    for index, text in enumerate(texts):
-        if result.title is None and text.lower().startswith("inspection of"):
-            title = text
-            # The title runs on until the dates or a blank line.
-            for following in texts[index + 1 : index + 4]:
-                if _DATES.match(following) or _PUBLISHED.match(following) or _is_council(following):
-                    break
-                if following.lower() == "and":
-                    break
-                title = f"{title} {following}"
-            result.title = title
-            result.service = _service_of(title, texts[:index] + texts[index + 1 :])
+    front = lines[:FRONT_LINES]
+    texts = [line.text for line in front if not line.blank]
+    letter_date = None
+    for index, line in enumerate(front):
+        text = line.text
+        if result.title is None and _TITLE_START.match(text):
+            result.title = _title_from(front, index)
+            result.service = _service_of(result.title, [t for t in texts if t != text])
         if match := _PUBLISHED.match(text):
             result.published = _month_of(match[1]) or result.published
         elif (match := _DATES.match(text)) and result.published is None:
             result.published = _month_of(match[1])
+        elif _LETTER_DATE.match(text) and letter_date is None:
+            letter_date = _month_of(text)
+    # A letter's date is when it was sent, which is when it was published.
+    if letter_date and not any(_PUBLISHED.match(text) for text in texts):
+        result.published = letter_date
+
+
+def _title_from(lines: list[_Line], index: int) -> str:
+    """The title on the line at `index`, with the lines it runs on to: until a blank line,
+    the dates, the council's name or an "and" that joins a second title."""
+    parts = [lines[index].text]
+    for line in lines[index + 1 : index + 4]:
+        text = line.text
+        if line.blank or _DATES.match(text) or _PUBLISHED.match(text) or _is_council(text):
+            break
+        if text.lower() == "and" or text.endswith(".") or len(text) > 100:
+            break
+        parts.append(text)
+    return " ".join(parts)
 
 
 def _is_council(text: str) -> bool:
@@ -169,11 +216,17 @@ def _is_council(text: str) -> bool:
 
 
 def _service_of(title: str, others: list[str]) -> str | None:
-    """The body inspected: "Bury local authority children's services" from an ILACS title,
-    else the council named on its own line ("Kent County Council")."""
+    """The body or area inspected: "Bury local authority children's services" from an ILACS
+    title or a visit's, "Anytown" from a joint inspection's ("... in Anytown"), else the
+    council named on its own line ("Kent County Council")."""
     if match := re.match(
-        r"^inspection of (.+? local authority children[\u2019']s services)", title, re.I
+        r"^(?:inspection of|(?:focused|monitoring) visit to) (?!services for)"
+        r"(.+? children[\u2019']s (?:social care )?services)",
+        title,
+        re.I,
     ):
+        return match[1]
+    if _JOINT.match(title) and (match := re.search(r"\bin ([A-Z][^,.]{1,60})$", title)):
         return match[1]
     council = next((text for text in others if _is_council(text)), None)
     return council
@@ -216,13 +269,16 @@ def _read_judgements(lines: list[_Line], result: Extraction) -> None:
     seen = 0
     for line in lines[start : start + 40]:
         if overall := _OVERALL_SENTENCE.match(line.text):
-            result.overall_rating = _grade(overall[1])
+            result.overall_rating = _grade(
+                overall[1] or overall[2].replace("require ", "requires ")
+            )
             continue
         if line.blank:
             continue
         if line.text.lower() in ("judgement grade", "judgement", "record of main findings"):
             continue
-        grade = _GRADE_AT_END.search(line.text)
+        # A cell never ends with a full stop: "Services in X are good." is prose.
+        grade = None if line.text.endswith(".") else _GRADE_AT_END.search(line.text)
         if grade is None:
             if len(line.text) > 90 or line.text.endswith("."):
                 if seen:
@@ -261,12 +317,12 @@ def _grade(word: str) -> str:
 # --- What needs to improve ---------------------------------------------------------------------
 
 
-def _read_lists(lines: list[_Line], result: Extraction) -> None:
+def _read_lists(lines: list[_Line], result: Extraction, implied: str) -> None:
     index = 0
     while index < len(lines):
         line = lines[index]
         if _LIST_HEADINGS.match(line.text) and not _is_contents_entry(lines, index):
-            index = _read_list(lines, index, result)
+            index = _read_list(lines, index, result, implied)
         else:
             index += 1
 
@@ -278,9 +334,9 @@ def _is_contents_entry(lines: list[_Line], index: int) -> bool:
     return bool(following and re.search(r"\s\d{1,3}$", following.text) and len(following.text) < 90)
 
 
-def _read_list(lines: list[_Line], heading: int, result: Extraction) -> int:
+def _read_list(lines: list[_Line], heading: int, result: Extraction, implied_to: str) -> int:
     """Read the list under the heading at `heading`; the index of the line after it."""
-    addressee, implied = _addressee_before(lines, heading)
+    addressee, implied = _addressee_before(lines, heading, implied_to)
     items: list[list] = []  # [lines of its text, offset, timescale]
     timescale = None
     numbered = None  # whether the list's items are numbered, once the first is seen
@@ -325,8 +381,8 @@ def _read_list(lines: list[_Line], heading: int, result: Extraction) -> int:
         elif items and _continues(items[-1][0][-1], text, after_blank, numbered):
             piece = text[1:].strip() if text[:1] in SUB_BULLETS and text[1:2] == " " else text
             items[-1][0].append(piece)  # joined once at the end: a long item stays linear
-        elif items and _SUBHEADINGS.match(text):
-            pass  # "Priority and immediate action": the list goes on under it
+        elif items and (_SUBHEADINGS.match(text) or _is_theme(lines, index, numbered)):
+            pass  # "Priority and immediate action", "Care leavers": the list goes on under it
         elif items:
             break
         after_blank = False
@@ -336,13 +392,18 @@ def _read_list(lines: list[_Line], heading: int, result: Extraction) -> int:
             Recommendation(
                 number=len(result.recommendations) + 1,
                 addressee=addressee,
-                text=" ".join(parts).strip(),
+                text=_sentence_case(" ".join(parts).strip()),
                 position=offset,
                 addressee_implied=implied,
                 timescale=timescale,
             )
         )
     return index
+
+
+def _sentence_case(text: str) -> str:
+    """ "Ensure that ..." from a bullet that carries on an introduction ("ensure that ...")."""
+    return text[:1].upper() + text[1:]
 
 
 def _continues(item: str, text: str, after_blank: bool, numbered: bool | None) -> bool:
@@ -359,6 +420,16 @@ def _continues(item: str, text: str, after_blank: bool, numbered: bool | None) -
         # short line with no full stop after an item that has ended.
         return not (item.endswith(".") and len(text) < 100 and not text.endswith("."))
     return not item.endswith((".", ")"))
+
+
+def _is_theme(lines: list[_Line], index: int, numbered: bool | None) -> bool:
+    """A theme's subheading in a numbered list: a short line, not a sentence, followed by
+    the list's next numbered item."""
+    text = lines[index].text
+    if not numbered or len(text) > 80 or not text[:1].isupper() or text.endswith("."):
+        return False
+    following = next((line for line in lines[index + 1 : index + 3] if not line.blank), None)
+    return bool(following and _NUMBERED.match(following.text))
 
 
 def _is_page_furniture(text: str, title: str | None) -> bool:
@@ -393,9 +464,9 @@ def _skip_paragraph(lines: list[_Line], index: int) -> int:
     return index
 
 
-def _addressee_before(lines: list[_Line], heading: int) -> tuple[str, bool]:
+def _addressee_before(lines: list[_Line], heading: int, implied_to: str) -> tuple[str, bool]:
     """Who a list is for: the Local Safeguarding Children Board when its review's heading
-    is the last before the list, else the local authority the report inspects (implied)."""
+    is the last before the list, else `implied_to`, the body the report inspects."""
     for line in reversed(lines[max(0, heading - 150) : heading]):
         text = line.text
         if re.search(r"\s\d{1,3}$", text):
@@ -409,7 +480,7 @@ def _addressee_before(lines: list[_Line], heading: int) -> tuple[str, bool]:
             r"^(?:the experiences and progress|leadership, management|the impact of)", text, re.I
         ):
             break
-    return IMPLIED_ADDRESSEE, True
+    return implied_to, True
 
 
 # --- Findings ---------------------------------------------------------------------------------
